@@ -1,0 +1,80 @@
+# Makefile - one non-recursive make for every chapter, tool, test and exercise.
+# All output goes under build/ (build/san/ with SAN=1). `make help` lists the
+# targets. Each chapter adds its programs in chapters/NN-name/chapter.mk.
+
+CC ?= cc
+ifeq ($(CC),)
+CC := cc
+endif
+CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -g -MMD -MP
+CPPFLAGS := -Icommon
+LDLIBS := -lpthread
+
+ifeq ($(SAN),1)
+BUILD := build/san
+CFLAGS += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+          -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+else
+BUILD := build
+CFLAGS += -O2
+endif
+ifeq ($(WERROR),1)
+CFLAGS += -Werror
+endif
+
+CHAPTERS := $(sort $(notdir $(wildcard chapters/[0-9][0-9]-*)))
+NEWEST := $(lastword $(CHAPTERS))
+COMMON_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard common/*.c))
+PROGRAMS :=
+
+# A file's own folder is on its include path, so a chapter finds its headers.
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -I$(<D) $(CFLAGS) -c $< -o $@
+
+LINK = @mkdir -p $(@D); $(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+include $(wildcard chapters/*/chapter.mk)
+include tests/tests.mk
+include tests/exercises/exercises.mk
+
+.DEFAULT_GOAL := all
+.PHONY: all run test check progress help clean bench
+all: $(PROGRAMS)
+
+run: all
+	@echo "Starting chapter $(NEWEST)'s server. In another terminal, try:"
+	@echo "    curl http://127.0.0.1:8888/"
+	@echo "    curl http://127.0.0.1:8888/sleep/2"
+	@echo "Stop it with Ctrl-C."
+	@exec $(BUILD)/chapters/$(NEWEST)/server --port 8888
+
+test: all
+	@BUILD=$(BUILD) tests/run all
+
+test-%: all
+	@BUILD=$(BUILD) tests/run $*
+
+check: all
+	@BUILD=$(BUILD) tests/run check "$(EX)"
+
+progress: all
+	@BUILD=$(BUILD) tests/run progress
+
+help:
+	@echo "make                 build every chapter, tool and exercise into $(BUILD)/"
+	@echo "make run             start the newest chapter's server ($(NEWEST)) on 127.0.0.1:8888"
+	@echo "make test            run every test suite; the last line is 'N passed, N failed'"
+	@echo "make test-NN         run one chapter's suites, e.g. make test-02"
+	@echo "make test-common     run the common/ unit tests"
+	@echo "make test-exercises  check every solution passes and every starter fails"
+	@echo "make check EX=NN-topic   check your work on one exercise"
+	@echo "make progress        the table of your exercises, done or not"
+	@echo "make clean           remove build/"
+	@echo "switches: SAN=1 (AddressSanitizer + UBSan, into build/san/), WERROR=1"
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,7 @@
+# chapters/02-select/chapter.mk - the select() server.
+CH02 := $(BUILD)/chapters/02-select
+
+$(CH02)/server: $(CH02)/server.o $(CH02)/conn.o $(COMMON_OBJ)
+	$(LINK)
+
+PROGRAMS += $(CH02)/server

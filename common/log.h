@@ -1,0 +1,39 @@
+/* log.h - timestamped log lines on stderr, and die() for a program's main.
+ *
+ *     log_info("listening on port %d", port);
+ *     log_warn("fd %d >= FD_SETSIZE, closing it", fd);
+ *     log_error_errno("accept");          // "accept: Too many open files"
+ *     if (fd < 0) die("cannot listen on %s:%d", host, port);
+ *
+ * The line format copies Tornado's default log format, so a reader who has
+ * seen Tornado's logs recognises it:  [I 261127 12:53:49 server] message
+ * Library code logs and returns -1; only main() may call die().
+ */
+#ifndef COMMON_LOG_H
+#define COMMON_LOG_H
+
+#include <stdnoreturn.h>
+
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+/* Set the program name shown in each line (default "server") and the lowest
+ * level printed (default LOG_INFO; the environment variable LOG_LEVEL=debug
+ * lowers it). */
+void log_setup(const char *program);
+
+void log_at(enum log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#define log_debug(...) log_at(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...)  log_at(LOG_INFO, __VA_ARGS__)
+#define log_warn(...)  log_at(LOG_WARN, __VA_ARGS__)
+#define log_error(...) log_at(LOG_ERROR, __VA_ARGS__)
+
+/* Log "what: strerror(errno)" at LOG_ERROR; errno is left unchanged. */
+void log_error_errno(const char *what);
+
+/* Log at LOG_ERROR (with strerror(errno) appended when errno is set) and
+ * exit(1). For main() only. */
+noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,86 @@
+# tests/helpers.bash - shared by every suite: find the build, start a server
+# on a free port, talk to it, and always stop it.
+#
+#     load helpers
+#     setup()    { start_server "$(chapter_server 02)"; }
+#     teardown() { stop_server; }
+#     @test "hello" { run httpc_get /; [[ "$output" == *"Hello, world"* ]]; }
+
+TOP="$(cd "$BATS_TEST_DIRNAME" && git rev-parse --show-toplevel 2>/dev/null ||
+       cd "$BATS_TEST_DIRNAME/.." && pwd)"
+while [ ! -f "$TOP/Makefile" ] && [ "$TOP" != / ]; do TOP=$(dirname "$TOP"); done
+BUILD="${BUILD:-build}"
+case "$BUILD" in /*) ;; *) BUILD="$TOP/$BUILD" ;; esac
+HTTPC="$BUILD/tests/tools/httpc"
+
+# The server binary of chapter NN (01, 02, ...).
+chapter_server() {
+    local dir
+    dir=$(cd "$TOP/chapters" && ls -d "$1"-* | head -n 1)
+    echo "$BUILD/chapters/$dir/server"
+}
+
+# Run a unit-test program's case: unit http_parse_test bare_lf
+unit() {
+    run "$BUILD/tests/unit/$1" "$2"
+    if [ "$status" -ne 0 ]; then
+        echo "$output"
+        return 1
+    fi
+}
+
+# start_server BIN [ARGS...]: start BIN --port 0 ARGS in the background, wait
+# for its "listening on http://HOST:PORT" line, and set SERVER_PID, PORT and
+# SERVER_LOG (its stderr). Fails after 10 s without the line.
+start_server() {
+    local bin=$1
+    shift
+    SERVER_OUT="$BATS_TEST_TMPDIR/server.out"
+    SERVER_LOG="$BATS_TEST_TMPDIR/server.log"
+    "$bin" --port 0 "$@" >"$SERVER_OUT" 2>"$SERVER_LOG" &
+    SERVER_PID=$!
+    local i line
+    for ((i = 0; i < 200; i++)); do
+        line=$(head -n 1 "$SERVER_OUT" 2>/dev/null)
+        if [[ "$line" =~ ^listening\ on\ http://.*:([0-9]+)$ ]]; then
+            PORT=${BASH_REMATCH[1]}
+            return 0
+        fi
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    echo "server did not start: $(cat "$SERVER_LOG")" >&2
+    stop_server
+    return 1
+}
+
+# stop_server: SIGTERM the server started by start_server, wait up to 5 s
+# (then SIGKILL), and set SERVER_STATUS to its exit status.
+stop_server() {
+    [ -n "${SERVER_PID:-}" ] || return 0
+    kill -TERM "$SERVER_PID" 2>/dev/null
+    local i
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+    SERVER_STATUS=0
+    wait "$SERVER_PID" 2>/dev/null || SERVER_STATUS=$?
+    SERVER_PID=
+}
+
+# httpc ARGS...: the raw client against the server started above.
+httpc() {
+    "$HTTPC" --port "$PORT" "$@"
+}
+
+# httpc_get PATH: one GET with a Host header; prints the whole response.
+httpc_get() {
+    httpc --send "GET $1 HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
+}
+
+# The body of the last `run` (everything after the first empty line).
+response_body() {
+    printf '%s\n' "$output" | sed '1,/^\r\{0,1\}$/d'
+}
