@@ -233,6 +233,10 @@ static int reader_run(struct reader *r, int eof)
     long long len = MORE;
     int status;
 
+    /* Responses go to stdout, notes to stderr; tests read both merged, so
+     * each response must be out before any note that follows it. */
+    setvbuf(stdout, NULL, _IONBF, 0);
+
     while (r->done < r->wanted &&
            (len = response_len(r, buffer_data(&r->in), buffer_len(&r->in), eof, &status)) >= 0) {
         const char *p = buffer_data(&r->in);
