@@ -28,8 +28,14 @@ NEWEST := $(lastword $(CHAPTERS))
 COMMON_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard common/*.c))
 PROGRAMS :=
 
+# Objects depend on the flags they were built with: switching WERROR=1 on
+# rebuilds everything instead of trusting objects built without -Werror.
+FLAGS_FILE := $(BUILD)/.cflags
+$(shell mkdir -p $(BUILD) && echo '$(CC) $(CFLAGS)' | cmp -s - $(FLAGS_FILE) || \
+        echo '$(CC) $(CFLAGS)' > $(FLAGS_FILE))
+
 # A file's own folder is on its include path, so a chapter finds its headers.
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -I$(<D) $(CFLAGS) -c $< -o $@
 

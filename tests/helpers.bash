@@ -37,7 +37,12 @@ start_server() {
     shift
     SERVER_OUT="$BATS_TEST_TMPDIR/server.out"
     SERVER_LOG="$BATS_TEST_TMPDIR/server.log"
-    "$bin" --port 0 "$@" >"$SERVER_OUT" 2>"$SERVER_LOG" &
+    # The subshell applies SERVER_NOFILE (a descriptor limit for the server
+    # alone), then exec keeps its PID for the server.
+    (
+        [ -z "${SERVER_NOFILE:-}" ] || ulimit -n "$SERVER_NOFILE"
+        exec "$bin" --port 0 "$@"
+    ) >"$SERVER_OUT" 2>"$SERVER_LOG" &
     SERVER_PID=$!
     local i line
     for ((i = 0; i < 200; i++)); do
@@ -83,4 +88,16 @@ httpc_get() {
 # The body of the last `run` (everything after the first empty line).
 response_body() {
     printf '%s\n' "$output" | sed '1,/^\r\{0,1\}$/d'
+}
+
+# wait_for_line FILE PATTERN: wait up to 10 s for a line matching PATTERN
+# (grep -E) to appear in FILE, as a background helper writes it.
+wait_for_line() {
+    local i
+    for ((i = 0; i < 200; i++)); do
+        grep -qE "$2" "$1" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    echo "no line matching '$2' in $1: $(cat "$1" 2>/dev/null)" >&2
+    return 1
 }

@@ -3,6 +3,7 @@
  * usage: httpc [--host H] --port P [--send TEXT | --file F] [--repeat N]
  *              [--byte-delay MS] [--responses N] [--status-only] [--no-body]
  *              [--timeout S] [--expect-close] [--reset] [--hold N] [--hold-seconds S]
+ *              [--read-delay MS] [--rcvbuf BYTES]
  *
  *   httpc --port 8888 --send 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' --repeat 5000 --status-only
  *   httpc --port 8888 --hold 1000 --hold-seconds 5
@@ -36,12 +37,13 @@
 static const char USAGE[] =
     "usage: httpc [--host H] --port P [--send TEXT | --file F] [--repeat N]\n"
     "             [--byte-delay MS] [--responses N] [--status-only] [--no-body]\n"
-    "             [--timeout S] [--expect-close] [--reset] [--hold N] [--hold-seconds S]\n";
+    "             [--timeout S] [--expect-close] [--reset] [--hold N] [--hold-seconds S]\n"
+    "             [--read-delay MS] [--rcvbuf BYTES]\n";
 
 struct options {
     const char *host, *send, *file, *timeout_text, *hold_text;
     int port, repeat, byte_delay, responses, status_only, no_body;
-    int expect_close, reset, hold;
+    int expect_close, reset, hold, read_delay, rcvbuf;
     double timeout, hold_seconds;
 };
 
@@ -75,6 +77,10 @@ static enum args_status parse_options(int argc, char **argv, struct options *o)
         OPT("--status-only", ARGS_FLAG, &o->status_only, NULL, "print only status lines"),
         OPT("--no-body", ARGS_FLAG, &o->no_body, NULL, "responses have no body (HEAD)"),
         OPT("--timeout", ARGS_STRING, &o->timeout_text, "S", "give up after S seconds (10)"),
+        NUM("--read-delay", &o->read_delay, "MS", "read nothing for the first MS ms", 0,
+            600000),
+        NUM("--rcvbuf", &o->rcvbuf, "BYTES", "a small receive buffer (SO_RCVBUF)", 1,
+            INT_MAX),
         OPT("--expect-close", ARGS_FLAG, &o->expect_close, NULL, "then wait for the close"),
         OPT("--reset", ARGS_FLAG, &o->reset, NULL, "close with a TCP reset"),
         NUM("--hold", &o->hold, "N", "open N connections and hold them", 1, INT_MAX),
@@ -271,7 +277,7 @@ struct client {
     const struct buffer *payload;
     int fd, eof, send_done;
     unsigned long long sent, total; /* payload bytes x repeat */
-    int64_t start_ms, deadline_ms, next_send_ms;
+    int64_t start_ms, deadline_ms, next_send_ms, read_from_ms;
     struct reader r;
 };
 
@@ -330,10 +336,13 @@ static int client_pump(struct client *c, int until_close)
 {
     while (!c->eof && (until_close || !c->send_done || c->r.done < c->r.wanted)) {
         int64_t now = clock_now_ms(), wait = c->deadline_ms - now;
-        struct pollfd p = {c->fd, POLLIN, 0};
+        int reading = now >= c->read_from_ms; /* --read-delay over */
+        struct pollfd p = {c->fd, reading ? POLLIN : 0, 0};
 
         if (wait <= 0)
             return 3;
+        if (!reading && c->read_from_ms - now < wait)
+            wait = c->read_from_ms - now;
         if (!c->send_done && now >= c->next_send_ms)
             p.events |= POLLOUT;
         else if (!c->send_done && c->next_send_ms - now < wait)
@@ -342,7 +351,7 @@ static int client_pump(struct client *c, int until_close)
             return io_error("poll");
         if ((p.revents & (POLLOUT | POLLERR)) && !c->send_done && client_send(c) < 0)
             return io_error("send");
-        if ((p.revents & (POLLIN | POLLHUP | POLLERR)) && client_read(c) < 0)
+        if (reading && (p.revents & (POLLIN | POLLHUP | POLLERR)) && client_read(c) < 0)
             return io_error("recv");
         if (reader_run(&c->r, c->eof) < 0) {
             reader_print_rest(&c->r);
@@ -392,6 +401,7 @@ static int client_main(const struct options *o, const struct buffer *payload)
     int one = 1, status;
 
     c.deadline_ms = c.start_ms + (int64_t)(o->timeout * 1000);
+    c.read_from_ms = c.start_ms + o->read_delay;
     c.total = (unsigned long long)buffer_len(payload) * (unsigned)o->repeat;
     c.send_done = c.total == 0;
     c.r = (struct reader){.wanted = o->responses >= 0 ? o->responses : c.total ? o->repeat : 0,
@@ -403,6 +413,7 @@ static int client_main(const struct options *o, const struct buffer *payload)
     }
     /* Without TCP_NODELAY, Nagle would gather the delayed bytes again. */
     if (net_set_nonblocking(c.fd) < 0 ||
+        (o->rcvbuf && setsockopt(c.fd, SOL_SOCKET, SO_RCVBUF, &o->rcvbuf, sizeof o->rcvbuf) < 0) ||
         (o->byte_delay && setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0))
         status = io_error("socket");
     else
