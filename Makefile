@@ -35,11 +35,15 @@ $(shell mkdir -p $(BUILD) && echo '$(CC) $(CFLAGS)' | cmp -s - $(FLAGS_FILE) || 
         echo '$(CC) $(CFLAGS)' > $(FLAGS_FILE))
 
 # A file's own folder is on its include path, so a chapter finds its headers.
+# Quiet by default ("CC file"); V=1 shows the whole commands.
+Q := $(if $(filter 1,$(V)),,@)
 $(BUILD)/%.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -I$(<D) $(CFLAGS) -c $< -o $@
+	$(if $(Q),@echo "  CC    $<")
+	$(Q)$(CC) $(CPPFLAGS) -I$(<D) $(CFLAGS) -c $< -o $@
 
-LINK = @mkdir -p $(@D); $(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+LINK = @mkdir -p $(@D); $(if $(Q),echo "  LINK  $@";) \
+       $(CC) $(LDFLAGS) $(filter %.o,$^) $(LDLIBS) -o $@
 
 include $(wildcard chapters/*/chapter.mk)
 include tests/tests.mk
@@ -78,6 +82,7 @@ help:
 	@echo "make check EX=NN-topic   check your work on one exercise"
 	@echo "make progress        the table of your exercises, done or not"
 	@echo "make clean           remove build/"
+	@echo "make V=1             show the full compiler commands"
 	@echo "switches: SAN=1 (AddressSanitizer + UBSan, into build/san/), WERROR=1"
 
 clean:

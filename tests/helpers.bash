@@ -37,6 +37,7 @@ start_server() {
     shift
     SERVER_OUT="$BATS_TEST_TMPDIR/server.out"
     SERVER_LOG="$BATS_TEST_TMPDIR/server.log"
+    : >"$SERVER_OUT" # exists before the server writes to it
     # The subshell applies SERVER_NOFILE (a descriptor limit for the server
     # alone), then exec keeps its PID for the server.
     (
@@ -46,7 +47,7 @@ start_server() {
     SERVER_PID=$!
     local i line
     for ((i = 0; i < 200; i++)); do
-        line=$(head -n 1 "$SERVER_OUT" 2>/dev/null)
+        line=$(head -n 1 "$SERVER_OUT")
         if [[ "$line" =~ ^listening\ on\ http://.*:([0-9]+)$ ]]; then
             PORT=${BASH_REMATCH[1]}
             return 0

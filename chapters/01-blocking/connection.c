@@ -47,7 +47,7 @@ static enum http_parse_status connection_read_head(
         if (n < 0 && errno == EINTR && !server_stop_requested())
             continue;
         if (n <= 0) {
-            if (n < 0)
+            if (n < 0 && errno != EINTR) /* EINTR here: we are stopping */
                 log_warn("fd %d: %s while reading the request", fd,
                          errno == EAGAIN ? "timeout" : "error");
             return HTTP_PARSE_INCOMPLETE;

@@ -28,7 +28,7 @@ teardown() {
 zombies() {
     local stat line n=0
     for stat in /proc/[0-9]*/stat; do
-        read -r line <"$stat" 2>/dev/null || continue
+        read -r line 2>/dev/null <"$stat" || continue
         set -- ${line##*) }
         [ "$1" = Z ] && [ "$2" = "$SERVER_PID" ] && n=$((n + 1))
     done
