@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 static volatile sig_atomic_t stop_flag;
+static void (*volatile stop_hook)(void);
 
 int server_listen(const struct server_config *config)
 {
@@ -29,6 +30,13 @@ static void server_on_stop_signal(int sig)
 {
     (void)sig;
     stop_flag = 1;
+    if (stop_hook)
+        stop_hook();
+}
+
+void server_on_stop(void (*hook)(void))
+{
+    stop_hook = hook;
 }
 
 int server_catch_signals(void)

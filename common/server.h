@@ -45,6 +45,11 @@ int server_listen(const struct server_config *config);
  * the program gets to look at the flag. 0, or -1 with errno. */
 int server_catch_signals(void);
 
+/* Also call hook from the SIGINT/SIGTERM handler, after setting the flag.
+ * hook must be async-signal-safe: chapter 3 passes one that stops the
+ * IOLoop (a flag and an eventfd write). */
+void server_on_stop(void (*hook)(void));
+
 /* Whether SIGINT or SIGTERM has arrived. */
 int server_stop_requested(void);
 

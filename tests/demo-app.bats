@@ -6,13 +6,19 @@
 load helpers
 
 CH="${DEMO_CHAPTER:?set DEMO_CHAPTER=NN}"
-case "$CH" in
+case "${CH}" in
 01) OVERLAPS=no  KEEP_ALIVE=no ;;   # one connection, one request at a time
 *)  OVERLAPS=yes KEEP_ALIVE=yes ;;  # an event loop from chapter 2 on
 esac
 CPU_STALLS=yes                       # one thread runs everything until ch06
 
-setup() { start_server "$(chapter_server "$CH")"; }
+# From chapter 3 on, DEMO_BACKEND picks the IOLoop's poller.
+BACKEND="${DEMO_BACKEND:-default}"
+SERVER_ARGS=()
+[ "$BACKEND" = default ] || SERVER_ARGS=(--backend "$BACKEND")
+[ "$BACKEND" = default ] || CH="$CH, $BACKEND"
+
+setup() { start_server "$(chapter_server "${CH%%,*}")" "${SERVER_ARGS[@]}"; }
 teardown() { stop_server; }
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
@@ -206,7 +212,7 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 @test "demo app (ch$CH): bad arguments print the usage and exit 2" {
     local bin
-    bin=$(chapter_server "$CH")
+    bin=$(chapter_server "${CH%%,*}")
     run "$bin" --port nope
     [ "$status" -eq 2 ]
     [[ "$output" == *"usage:"* ]]

@@ -213,3 +213,161 @@ int ioloop_remove_handler(struct ioloop *loop, int fd)
             loop->events[i].events = 0;
     return 0;
 }
+
+/* ---- timeouts ---- */
+
+ioloop_timeout ioloop_add_timeout(struct ioloop *loop, double deadline,
+                                  ioloop_callback_fn *callback, void *arg)
+{
+    return timer_heap_push(&loop->timers, deadline, callback, arg);
+}
+
+ioloop_timeout ioloop_call_later(struct ioloop *loop, double delay,
+                                 ioloop_callback_fn *callback, void *arg)
+{
+    return ioloop_add_timeout(loop, ioloop_time(loop) + delay, callback, arg);
+}
+
+int ioloop_remove_timeout(struct ioloop *loop, ioloop_timeout timeout)
+{
+    return timer_heap_remove(&loop->timers, timeout);
+}
+
+/* ---- callbacks, waking, stopping: the parts other threads may call ---- */
+
+int ioloop_add_callback(struct ioloop *loop, ioloop_callback_fn *callback,
+                        void *arg)
+{
+    struct callback_list *q = &loop->pending;
+    int was_empty;
+
+    pthread_mutex_lock(&loop->lock);
+    if (q->len == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 16;
+        struct callback *items = realloc(q->items, sizeof *items * cap);
+        if (!items) {
+            pthread_mutex_unlock(&loop->lock);
+            return -1;
+        }
+        q->items = items;
+        q->cap = cap;
+    }
+    was_empty = q->len == 0;
+    q->items[q->len++] = (struct callback){callback, arg};
+    pthread_mutex_unlock(&loop->lock);
+    /* Only a loop asleep in poll() needs waking, and only once: later
+     * callbacks find the queue non-empty and the wake-up already sent. */
+    if (was_empty && atomic_load(&loop->polling))
+        ioloop_wake(loop);
+    return 0;
+}
+
+void ioloop_wake(struct ioloop *loop)
+{
+    uint64_t one = 1;
+
+    /* write() is async-signal-safe; EAGAIN means the counter is already
+     * non-zero, so the loop is awake anyway. */
+    (void)!write(loop->waker, &one, sizeof one);
+}
+
+void ioloop_stop(struct ioloop *loop)
+{
+    atomic_store(&loop->stopping, 1);
+    ioloop_wake(loop);
+}
+
+/* ---- the loop ---- */
+
+/* A failing callback or handler is logged, and the loop goes on: one bad
+ * connection must not take the server down (Tornado logs the exception). */
+static void ioloop_report(int rc, const char *what, int fd)
+{
+    if (rc < 0 && fd >= 0)
+        log_error("%s for fd %d failed: %s", what, fd, strerror(errno));
+    else if (rc < 0)
+        log_error("%s failed: %s", what, strerror(errno));
+}
+
+/* Run the callbacks queued before this moment. The queue is swapped out
+ * whole, so callbacks that these callbacks add wait for the next iteration:
+ * a callback that re-adds itself cannot starve I/O. */
+static void ioloop_run_callbacks(struct ioloop *loop)
+{
+    struct callback_list batch;
+
+    pthread_mutex_lock(&loop->lock);
+    batch = loop->pending;
+    loop->pending = (struct callback_list){0};
+    pthread_mutex_unlock(&loop->lock);
+    for (size_t i = 0; i < batch.len; i++)
+        ioloop_report(batch.items[i].fn(loop, batch.items[i].arg), "callback",
+                      -1);
+    free(batch.items);
+}
+
+/* Run the timeouts due now, in deadline order; ones added meanwhile wait. */
+static void ioloop_run_timeouts(struct ioloop *loop)
+{
+    double now = ioloop_time(loop);
+    uint64_t limit = loop->timers.next_seq;
+    struct timer_due due;
+
+    while (timer_heap_pop_due(&loop->timers, now, limit, &due))
+        ioloop_report(due.callback(loop, due.arg), "timeout", -1);
+}
+
+/* How long poll() may sleep: 0 if callbacks wait, until the next timeout
+ * (rounded up, so we never wake a hair early and spin), or for ever. */
+static int ioloop_poll_timeout(struct ioloop *loop)
+{
+    double deadline, ms;
+    size_t pending;
+
+    pthread_mutex_lock(&loop->lock);
+    pending = loop->pending.len;
+    pthread_mutex_unlock(&loop->lock);
+    if (pending || atomic_load(&loop->stopping))
+        return 0;
+    if (!timer_heap_peek(&loop->timers, &deadline))
+        return -1;
+    ms = (deadline - ioloop_time(loop)) * 1000;
+    return ms <= 0 ? 0 : ms > 3600e3 ? 3600000 : (int)ms + 1;
+}
+
+/* Call each ready descriptor's handler with the events it asked for.
+ * remove_handler() may clear later entries of this batch as we go. */
+static void ioloop_dispatch(struct ioloop *loop)
+{
+    for (int i = 0; i < loop->nevents; i++) {
+        struct poller_event *ev = &loop->events[i];
+        struct handler *h;
+
+        loop->dispatching_at = i;
+        if (!ev->events || ev->fd >= loop->nhandlers)
+            continue;
+        h = &loop->handlers[ev->fd];
+        int events = ev->events & (h->events | IOLOOP_ERROR);
+        if (h->fn && events)
+            ioloop_report(h->fn(loop, ev->fd, events, h->arg), "handler", ev->fd);
+    }
+    loop->nevents = 0;
+}
+
+void ioloop_start(struct ioloop *loop)
+{
+    while (!atomic_load(&loop->stopping)) {
+        ioloop_run_callbacks(loop);                         /* 1 */
+        ioloop_run_timeouts(loop);                          /* 2 */
+        atomic_store(&loop->polling, 1);                    /* 3 */
+        int timeout = ioloop_poll_timeout(loop);
+        int n = loop->backend->poll(loop->poller, loop->events,
+                                    IOLOOP_MAX_EVENTS, timeout);
+        atomic_store(&loop->polling, 0);
+        if (n < 0 && errno != EINTR)
+            log_error("%s: %s", loop->backend->name, strerror(errno));
+        loop->nevents = n > 0 ? n : 0;
+        ioloop_dispatch(loop);                              /* 4 */
+    }
+    atomic_store(&loop->stopping, 0); /* ready to start again */
+}
