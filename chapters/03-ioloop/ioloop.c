@@ -75,13 +75,20 @@ static int ioloop_drain_waker(struct ioloop *loop, int fd, int events, void *arg
 
 struct ioloop *ioloop_new(const char *backend)
 {
+    const struct poller_backend *b = ioloop_find_backend(backend);
+
+    return b ? ioloop_new_with_backend(b) : NULL;
+}
+
+struct ioloop *ioloop_new_with_backend(const struct poller_backend *backend)
+{
     struct ioloop *loop = calloc(1, sizeof *loop);
 
     if (!loop)
         return NULL;
     loop->waker = -1;
-    loop->backend = ioloop_find_backend(backend);
-    if (!loop->backend || !(loop->poller = loop->backend->create()))
+    loop->backend = backend;
+    if (!(loop->poller = backend->create()))
         goto fail;
     timer_heap_init(&loop->timers);
     pthread_mutex_init(&loop->lock, NULL);

@@ -45,6 +45,9 @@ typedef uint64_t ioloop_timeout;
  * with errno (ENOENT for an unknown backend). Tornado: IOLoop(). */
 struct ioloop *ioloop_new(const char *backend);
 
+/* A loop on a backend of your own, such as chapter 3's exercise poller. */
+struct ioloop *ioloop_new_with_backend(const struct poller_backend *backend);
+
 /* Close what the loop owns (its poller, its waker) and free it. Handlers'
  * descriptors belong to their owners and stay open; pending callbacks and
  * timeouts are dropped without running. Tornado: IOLoop.close(). */
