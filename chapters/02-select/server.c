@@ -46,8 +46,9 @@ static void conns_add(int fd)
 }
 
 /* Accept every connection waiting in the listen queue. The listener is
- * non-blocking, so accept() says EAGAIN when the queue is empty (or when a
- * client that knocked has already given up) instead of blocking the loop. */
+ * non-blocking, so accept() says EAGAIN when the queue is empty instead of
+ * blocking the loop. (In chapter 6 several processes share the socket, and
+ * EAGAIN also means a sibling took the client first.) */
 static void accept_all(int listen_fd)
 {
     for (;;) {

@@ -201,7 +201,7 @@ void conn_on_readable(struct conn *c)
     }
     n = read(c->fd, buffer_tail(&c->in), buffer_space(&c->in));
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
-        return; /* select() said readable, but another reader got there */
+        return; /* a spurious wake-up: select(2), BUGS */
     if (n <= 0) { /* 0: the client closed; -1: ECONNRESET and friends */
         c->state = CONN_CLOSED;
         return;
