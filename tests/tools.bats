@@ -273,3 +273,19 @@ free_port() {
     [ "$status" -eq 1 ]
     [[ "$stderr" == *"Connection refused (after opening 0 connections)" ]]
 }
+
+@test "tools: httpc --hold with --send counts the 200 answers and ends when all are in" {
+    start_server "$(chapter_server 02)"
+    local start=$SECONDS
+    run httpc --hold 20 --hold-seconds 20 --send 'GET /sleep/0.3 HTTP/1.1\r\nHost: x\r\n\r\n'
+    [ "$status" -eq 0 ]
+    [ "${lines[*]}" = "holding 20 connections 0 closed by server 20 answered 200" ]
+    # Answered on a kept-alive connection, so nothing closes: the count ends it.
+    [ $((SECONDS - start)) -lt 10 ]
+    run httpc --hold 3 --hold-seconds 20 --send 'GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n'
+    [ "$status" -eq 0 ]
+    [ "${lines[*]}" = "holding 3 connections 0 closed by server 0 answered 200" ]
+    run httpc --hold 3 --hold-seconds 20 --send 'NONSENSE\r\n\r\n'
+    [ "$status" -eq 0 ]
+    [ "${lines[2]}" = "0 answered 200" ]
+}

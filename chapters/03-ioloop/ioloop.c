@@ -38,6 +38,7 @@ struct ioloop {
     struct handler *handlers; /* indexed by descriptor */
     int nhandlers;            /* size of handlers[] */
     struct timer_heap timers;
+    double timeouts_now;      /* while timeouts run, the time they run for */
 
     pthread_mutex_t lock;        /* guards pending, the only shared state */
     struct callback_list pending;
@@ -226,6 +227,12 @@ int ioloop_remove_handler(struct ioloop *loop, int fd)
 ioloop_timeout ioloop_add_timeout(struct ioloop *loop, double deadline,
                                   ioloop_callback_fn *callback, void *arg)
 {
+    /* Added by a running timeout with a deadline already past, it would sit
+     * on top of the heap, too new to run in this pass, and hold back the
+     * older timeouts due behind it (for ever, if it re-adds itself so):
+     * it queues behind them instead. It is late either way. */
+    if (deadline < loop->timeouts_now)
+        deadline = loop->timeouts_now;
     return timer_heap_push(&loop->timers, deadline, callback, arg);
 }
 
@@ -320,8 +327,10 @@ static void ioloop_run_timeouts(struct ioloop *loop)
     uint64_t limit = loop->timers.next_seq;
     struct timer_due due;
 
+    loop->timeouts_now = now;
     while (timer_heap_pop_due(&loop->timers, now, limit, &due))
         ioloop_report(due.callback(loop, due.arg), "timeout", -1);
+    loop->timeouts_now = 0;
 }
 
 /* How long poll() may sleep: 0 if callbacks wait, until the next timeout

@@ -1,6 +1,6 @@
 /* poller.h - the contract every polling backend implements for the IOLoop.
  *
- *     const struct poller_backend *b = poller_find("epoll");
+ *     const struct poller_backend *b = &poller_epoll;
  *     struct poller *p = b->create();
  *     b->add(p, fd, IOLOOP_READ);
  *     struct poller_event ev[64];
@@ -48,8 +48,5 @@ struct poller_backend {
 
 extern const struct poller_backend poller_epoll;
 extern const struct poller_backend poller_select;
-
-/* The backend called name ("epoll", "select"), or NULL. */
-const struct poller_backend *poller_find(const char *name);
 
 #endif

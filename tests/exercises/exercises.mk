@@ -3,6 +3,12 @@
 # An exercise holds only the files the reader changes; the rest is linked
 # from its chapter, so for each NAME we say which chapter objects it links
 # (EX_OBJS_NAME) and whose headers it includes (EX_INC_NAME).
+#
+# An exercise on a module rather than on a server (03-periodic: a
+# PeriodicCallback) is checked by a test driver, tests/exercises/NAME_driver.c,
+# kept out of the reader's folder: it is compiled once per folder against
+# that folder's headers and linked in, so "server" is then the driver, run
+# with a case name as the unit tests are. EX_LDLIBS_NAME adds libraries.
 
 EX_OBJS_01-fork-per-conn := $(CH01)/connection.o
 EX_INC_01-fork-per-conn := chapters/01-blocking
@@ -12,18 +18,40 @@ EX_OBJS_02-poll-backend := $(CH02)/conn.o
 EX_INC_02-poll-backend := chapters/02-select
 EX_OBJS_02-idle-timeout := $(CH02)/server.o
 EX_INC_02-idle-timeout := chapters/02-select
+EX_OBJS_03-periodic := $(CH03_OBJ)
+EX_INC_03-periodic := chapters/03-ioloop
+EX_LDLIBS_03-periodic := -lm
+EX_OBJS_03-poll-backend := $(CH03_OBJ)
+EX_INC_03-poll-backend := chapters/03-ioloop
 
 EXERCISES := $(notdir $(wildcard solutions/[0-9][0-9]-*))
 
-# exercise_server FOLDER NAME: FOLDER/NAME/*.c + the chapter's objects.
-# $(call) fills in $1 and $2 first; $$ defers the rest to $(eval).
+# ex_driver NAME: the driver's source, if NAME has one.
+ex_driver = $(wildcard tests/exercises/$1_driver.c)
+
+# exercise_server FOLDER NAME: FOLDER/NAME/*.c + the driver, if any + the
+# chapter's objects. $(call) fills in $1 and $2 first; $$ defers the rest
+# to $(eval).
 define exercise_server
 $(patsubst %.c,$(BUILD)/%.o,$(wildcard $1/$2/*.c)): CPPFLAGS += -I$(EX_INC_$2)
+$(BUILD)/$1/$2/server: LDLIBS += $(EX_LDLIBS_$2)
 $(BUILD)/$1/$2/server: $(patsubst %.c,$(BUILD)/%.o,$(wildcard $1/$2/*.c)) \
+		$(if $(call ex_driver,$2),$(BUILD)/$1/$2/$2_driver.o) \
 		$(EX_OBJS_$2) $(COMMON_OBJ)
 	$$(LINK)
 PROGRAMS += $(BUILD)/$1/$2/server
 endef
 
+# exercise_driver FOLDER NAME: the driver, built against FOLDER/NAME's
+# headers (the folder first), the chapter's, and tests/unit/check.h.
+define exercise_driver
+$(BUILD)/$1/$2/$2_driver.o: CPPFLAGS += -I$1/$2 -I$(EX_INC_$2) -Itests/unit
+$(BUILD)/$1/$2/$2_driver.o: $(call ex_driver,$2) $(FLAGS_FILE)
+	@mkdir -p $$(@D)
+	$$(if $$(Q),@echo "  CC    $$<")
+	$$(Q)$$(CC) $$(CPPFLAGS) $$(CFLAGS) -c $$< -o $$@
+endef
+
 $(foreach f,exercises solutions,\
-  $(foreach n,$(EXERCISES),$(eval $(call exercise_server,$f,$n))))
+  $(foreach n,$(EXERCISES),$(eval $(call exercise_server,$f,$n))\
+    $(if $(call ex_driver,$n),$(eval $(call exercise_driver,$f,$n)))))

@@ -7,6 +7,11 @@
  *
  *   httpc --port 8888 --send 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' --repeat 5000 --status-only
  *   httpc --port 8888 --hold 1000 --hold-seconds 5
+ *   httpc --port 8888 --hold 1000 --send 'GET /sleep/1 HTTP/1.1\r\nHost: x\r\n\r\n'
+ *
+ * --hold prints "holding N connections", then at the end "N closed by server";
+ * with a request to send on each, also "N answered 200", and it ends as soon
+ * as every connection is answered or closed.
  *
  * Responses are framed as a client must (Content-Length, chunked, or until
  * the close) and printed byte for byte. Sending and reading share one poll()
@@ -83,7 +88,7 @@ static enum args_status parse_options(int argc, char **argv, struct options *o)
             INT_MAX),
         OPT("--expect-close", ARGS_FLAG, &o->expect_close, NULL, "then wait for the close"),
         OPT("--reset", ARGS_FLAG, &o->reset, NULL, "close with a TCP reset"),
-        NUM("--hold", &o->hold, "N", "open N connections and hold them", 1, INT_MAX),
+        NUM("--hold", &o->hold, "N", "hold N connections (each sends --send)", 1, INT_MAX),
         OPT("--hold-seconds", ARGS_STRING, &o->hold_text, "S", "how long to hold (30)"),
         {0}};
     enum args_status status = args_parse(argc, argv, "a raw HTTP client for tests", table);
@@ -435,15 +440,60 @@ static void on_stop(int sig)
     stop_holding = 1;
 }
 
-/* Say we hold fds, then hold them for seconds, or until SIGTERM/SIGINT or
- * until all are closed. Returns how many the server closed. */
-static int hold_wait(struct pollfd *fds, int n, double seconds)
+/* The held connections and, when a request was sent on each, what came
+ * back: a connection is done once it is answered or closed. */
+struct hold {
+    struct pollfd *fds;
+    struct buffer *in; /* with a request: the bytes of its answer so far */
+    char *framed;      /* with a request: a whole response arrived */
+    int n, counting, closed, answered, done;
+};
+
+/* With a request: once a whole response is in (or the close ends one without
+ * framing), count it, and answered if it is "HTTP/1.1 200". The demo's
+ * answers are small, so a connection buffers only its first response. */
+static void hold_frame(struct hold *h, int i, int eof)
+{
+    struct reader r = {0};
+    const char *p = buffer_data(&h->in[i]);
+    int status;
+    long long whole = response_len(&r, p, buffer_len(&h->in[i]), eof, &status);
+
+    if (whole == MORE)
+        return;
+    h->framed[i] = 1;
+    h->done++;
+    h->answered += whole >= 12 && memcmp(p, "HTTP/1.1 200", 12) == 0;
+    buffer_free(&h->in[i]);
+}
+
+/* fds[i] is readable: keep the bytes or drop them, or count the close. */
+static void hold_read(struct hold *h, int i)
+{
+    char scratch[4096];
+    ssize_t n = read(h->fds[i].fd, scratch, sizeof scratch);
+
+    if (n > 0 && h->counting && !h->framed[i]) {
+        if (buffer_append(&h->in[i], scratch, (size_t)n) == 0)
+            hold_frame(h, i, 0);
+    } else if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+        if (h->counting && !h->framed[i])
+            hold_frame(h, i, 1); /* the close may end a body without framing */
+        if (!h->framed[i])
+            h->done++; /* closed unanswered: done as well */
+        close(h->fds[i].fd);
+        h->fds[i].fd = -1; /* poll() skips negative descriptors */
+        h->closed++;
+    }
+}
+
+/* Say we hold them, then hold them for seconds, or until SIGTERM/SIGINT or
+ * until every connection is done (closed; with a request, or answered). */
+static void hold_wait(struct hold *h, double seconds)
 {
     struct sigaction sa = {.sa_handler = on_stop};
     int64_t deadline = clock_now_ms() + (int64_t)(seconds * 1000), left;
     sigset_t block, old;
-    int closed = 0;
-    char scratch[4096];
 
     /* Blocked except inside ppoll(): a signal cannot slip in between the
      * check of stop_holding and the wait, and go unnoticed for 30 s. */
@@ -453,55 +503,60 @@ static int hold_wait(struct pollfd *fds, int n, double seconds)
     sigprocmask(SIG_BLOCK, &block, &old);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
-    printf("holding %d connections\n", n); /* from here on a test may signal us */
+    printf("holding %d connections\n", h->n); /* from here on a test may signal us */
     fflush(stdout);
-    while (!stop_holding && closed < n && (left = deadline - clock_now_ms()) > 0) {
+    while (!stop_holding && h->done < h->n && (left = deadline - clock_now_ms()) > 0) {
         struct timespec ts = {left / 1000, (left % 1000) * 1000000};
 
-        if (ppoll(fds, (nfds_t)n, &ts, &old) < 0) {
+        if (ppoll(h->fds, (nfds_t)h->n, &ts, &old) < 0) {
             if (errno != EINTR)
                 break;
             continue; /* revents are stale */
         }
-        for (int i = 0; i < n; i++) {
-            /* Readable: data to drop, or EOF / a reset: closed by the server. */
-            if (fds[i].fd < 0 || !fds[i].revents || read(fds[i].fd, scratch, sizeof scratch) > 0)
-                continue;
-            close(fds[i].fd);
-            fds[i].fd = -1; /* poll() skips negative descriptors */
-            closed++;
-        }
+        for (int i = 0; i < h->n; i++)
+            if (h->fds[i].fd >= 0 && h->fds[i].revents)
+                hold_read(h, i);
     }
     sigprocmask(SIG_SETMASK, &old, NULL);
-    return closed;
 }
 
 static int hold_main(const struct options *o, const struct buffer *payload)
 {
-    struct pollfd *fds = calloc((size_t)o->hold, sizeof *fds);
-    int opened = 0, status = 0;
+    struct hold h = {.fds = calloc((size_t)o->hold, sizeof *h.fds),
+                     .in = calloc((size_t)o->hold, sizeof *h.in),
+                     .framed = calloc((size_t)o->hold, 1),
+                     .counting = buffer_len(payload) > 0};
+    int status = 0;
 
-    if (!fds)
-        return io_error("calloc");
-    for (; opened < o->hold && status == 0; opened++) {
+    if (!h.fds || !h.in || !h.framed)
+        status = io_error("calloc");
+    for (; h.n < o->hold && status == 0; h.n++) {
         int fd = net_connect(o->host, o->port);
 
         if (fd < 0) {
             fprintf(stderr, "httpc: connect %s:%d: %s (after opening %d connections)\n",
-                    o->host, o->port, strerror(errno), opened);
+                    o->host, o->port, strerror(errno), h.n);
             status = 1;
             break;
         }
-        fds[opened] = (struct pollfd){.fd = fd, .events = POLLIN};
+        h.fds[h.n] = (struct pollfd){.fd = fd, .events = POLLIN};
         if (net_write_all(fd, buffer_data(payload), buffer_len(payload)) < 0)
             status = io_error("send");
     }
-    if (status == 0)
-        printf("%d closed by server\n", hold_wait(fds, opened, o->hold_seconds));
-    for (int i = 0; i < opened; i++)
-        if (fds[i].fd >= 0)
-            close(fds[i].fd);
-    free(fds);
+    if (status == 0) {
+        hold_wait(&h, o->hold_seconds);
+        printf("%d closed by server\n", h.closed);
+        if (h.counting)
+            printf("%d answered 200\n", h.answered);
+    }
+    for (int i = 0; i < h.n; i++) {
+        if (h.fds[i].fd >= 0)
+            close(h.fds[i].fd);
+        buffer_free(&h.in[i]);
+    }
+    free(h.fds);
+    free(h.in);
+    free(h.framed);
     return status;
 }
 
