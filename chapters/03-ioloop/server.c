@@ -146,8 +146,9 @@ static void accept_pause(int *listen_fd)
     ioloop_call_later(loop, ACCEPT_PAUSE_SECONDS, on_accept_resume, listen_fd);
 }
 
-/* Tornado: netutil.add_accept_handler. accept() until EAGAIN: the queue is
- * empty, or another process sharing the socket took the client first. */
+/* Tornado: netutil.add_accept_handler. accept() until EAGAIN (the queue is
+ * empty, or another process sharing the socket took the client first), or
+ * ACCEPTS_PER_WAKEUP clients: the rest wait for the next iteration. */
 static int on_accept(struct ioloop *l, int fd, int events, void *arg)
 {
     (void)l, (void)events;
@@ -189,9 +190,9 @@ int main(int argc, char **argv)
     log_setup("ch03");
     if (!(loop = ioloop_new(backend)))
         die("cannot create the %s loop", backend);
+    server_on_stop(on_stop_signal); /* before a signal can arrive */
     if (server_catch_signals() < 0)
         die("cannot install signal handlers");
-    server_on_stop(on_stop_signal);
     listen_fd = server_listen(&config);
     if (listen_fd < 0 || net_set_nonblocking(listen_fd) < 0 ||
         ioloop_add_handler(loop, listen_fd, IOLOOP_READ, on_accept, &listen_fd) < 0)

@@ -112,7 +112,7 @@ static void subprocess_finish(struct subprocess *p)
  * handler writing to a self-pipe (Tornado's Subprocess does this), which
  * takes over a process-wide signal that a library should not own, or
  * Linux's pidfd_open(), a descriptor that becomes readable when the child
- * exits: an exercise. */
+ * exits, which a loop can watch like any other (Linux 5.3 and later). */
 static void subprocess_try_reap(struct subprocess *p)
 {
     int status = 0;
