@@ -1,0 +1,584 @@
+/* iostream.c - a buffered, non-blocking stream over a descriptor, on the
+ * IOLoop: one read()/send() per event, callbacks run from the loop. */
+#include "iostream.h"
+
+#include "buffer.h"
+#include "log.h"
+#include "net.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* How much room one read() gets: a page for a request head, up to 64 KiB
+ * (Tornado's read_chunk_size) for a body of known length or for
+ * read_until_close. */
+#define IOSTREAM_READ_MIN 4096
+#define IOSTREAM_READ_MAX 65536
+
+enum read_kind { READ_NONE, READ_UNTIL, READ_BYTES, READ_UNTIL_CLOSE };
+
+/* A write's callback, due once `at` bytes in all have been sent. */
+struct write_mark {
+    uint64_t at;
+    iostream_write_fn *fn;
+    void *arg;
+};
+
+struct iostream {
+    struct ioloop *loop;
+    int fd;                  /* -1 once closed */
+    int error;               /* why it closed: 0 or an errno */
+    unsigned read_kind : 2;  /* the pending read, or READ_NONE */
+    unsigned closed : 1;
+    unsigned close_ran : 1;  /* the close callback has run */
+    unsigned busy : 1;       /* inside its handler or its pump */
+    unsigned delivering : 1; /* inside a read callback: in holds its bytes */
+    unsigned freeing : 1;    /* freed while busy: the busy frame frees it */
+    unsigned not_socket : 1; /* send() said ENOTSOCK: write() instead */
+    unsigned char delim_len;
+    char delim[IOSTREAM_MAX_DELIMITER];
+    struct buffer in, out;
+    struct buffer marks;     /* a FIFO of struct write_mark, as bytes */
+    uint64_t written;        /* bytes sent since the stream began */
+    size_t max_buffer;
+    size_t read_limit;       /* read_bytes: n; read_until: max_bytes or 0 */
+    size_t scanned;          /* read_until: no match starts before this */
+    iostream_read_fn *read_fn;
+    void *read_arg;
+    iostream_close_fn *close_fn;
+    void *close_arg;
+    ioloop_timeout pump;     /* the scheduled iostream_pump, or 0 */
+};
+
+static int iostream_pump(struct ioloop *loop, void *arg);
+
+/* ---- scheduling, interest, closing ---- */
+
+/* Run iostream_pump on the next iteration, once however often asked. It is
+ * a timeout due at once rather than ioloop_add_callback() because a timeout
+ * can be cancelled: iostream_free() removes it, so the loop never holds a
+ * pointer to a freed stream, and nothing leaks if the loop is freed first. */
+static void iostream_schedule(struct iostream *s)
+{
+    if (s->pump || s->freeing)
+        return;
+    s->pump = ioloop_add_timeout(s->loop, 0, iostream_pump, s);
+    if (!s->pump)
+        log_error("iostream fd %d: cannot schedule callbacks: %s", s->fd,
+                  strerror(errno));
+}
+
+/* Close the descriptor: the handler goes first, since epoll watches the
+ * open file and the number may be reused as soon as it is closed. */
+static void iostream_shut(struct iostream *s)
+{
+    ioloop_remove_handler(s->loop, s->fd);
+    close(s->fd);
+    s->fd = -1;
+    s->closed = 1;
+    buffer_free(&s->out); /* nothing more will be sent */
+}
+
+/* Close with a reason (0: EOF or a plain close). The pending callbacks get
+ * their errors, then the close callback runs, all from the pump. */
+static void iostream_close_with(struct iostream *s, int error)
+{
+    if (s->closed)
+        return;
+    s->error = error;
+    iostream_shut(s);
+    iostream_schedule(s);
+}
+
+/* Ask the loop for READ only while a read waits for bytes: with the buffer
+ * empty, or after the buffer was looked at and fell short (no pump is due
+ * to look). WRITE only while output is queued. An idle stream asks for
+ * nothing, and the loop still reports errors and hang-ups. Inside the
+ * handler or the pump this waits until the frame ends: the state is still
+ * moving. */
+static void iostream_update_interest(struct iostream *s)
+{
+    int events = 0;
+
+    if (s->closed || s->busy)
+        return;
+    if (s->read_kind != READ_NONE && (buffer_len(&s->in) == 0 || !s->pump))
+        events |= IOLOOP_READ;
+    if (buffer_len(&s->out) > 0)
+        events |= IOLOOP_WRITE;
+    if (ioloop_update_handler(s->loop, s->fd, events) < 0)
+        iostream_close_with(s, errno);
+}
+
+static void iostream_destroy(struct iostream *s)
+{
+    buffer_free(&s->in);
+    buffer_free(&s->out);
+    buffer_free(&s->marks);
+    free(s);
+}
+
+/* ---- reading ---- */
+
+/* Room for one read(): what a read_bytes still lacks, 64 KiB for
+ * read_until_close, a page for a head (the buffer doubles as a head grows). */
+static size_t iostream_read_size(const struct iostream *s)
+{
+    size_t have = buffer_len(&s->in), want = IOSTREAM_READ_MIN;
+
+    if (s->read_kind == READ_BYTES && s->read_limit > have)
+        want = s->read_limit - have;
+    else if (s->read_kind == READ_UNTIL_CLOSE)
+        want = IOSTREAM_READ_MAX;
+    if (want < IOSTREAM_READ_MIN)
+        want = IOSTREAM_READ_MIN;
+    return want > IOSTREAM_READ_MAX ? IOSTREAM_READ_MAX : want;
+}
+
+/* One read() into the input buffer. The loop is level-triggered: bytes
+ * left in the socket are reported again next iteration, so one read per
+ * event is correct, keeps a fast sender from hogging the loop, and saves
+ * the read() that would only have said EAGAIN. hangup: the loop reported
+ * an error, and this read is how we learn EOF or the errno. */
+static void iostream_fill(struct iostream *s, int hangup)
+{
+    size_t have = buffer_len(&s->in), room;
+    ssize_t n;
+
+    if (have >= s->max_buffer) {
+        iostream_close_with(s, EMSGSIZE);
+        return;
+    }
+    if (buffer_reserve(&s->in, iostream_read_size(s)) < 0) {
+        iostream_close_with(s, errno);
+        return;
+    }
+    room = buffer_space(&s->in);
+    if (room > s->max_buffer - have)
+        room = s->max_buffer - have;
+    do
+        n = read(s->fd, buffer_tail(&s->in), room);
+    while (n < 0 && errno == EINTR);
+    if (n > 0) {
+        buffer_commit(&s->in, (size_t)n);
+        return;
+    }
+    if (buffer_len(&s->in) == 0)
+        buffer_free(&s->in); /* nothing came: hold no memory */
+    if (n == 0)
+        iostream_close_with(s, 0);
+    else if (errno != EAGAIN && errno != EWOULDBLOCK)
+        iostream_close_with(s, errno);
+    else if (hangup) /* an error reported, nothing to read: don't spin */
+        iostream_close_with(s, ECONNRESET);
+}
+
+/* Search only what arrived since the last look, starting delim_len - 1
+ * bytes back for a delimiter split between two reads: a head that arrives
+ * byte by byte costs O(n) in all, not O(n^2). 1 with *len set, 0 for not
+ * yet, -1 if max_bytes makes it impossible. */
+static int iostream_find_delimiter(struct iostream *s, size_t *len)
+{
+    size_t have = buffer_len(&s->in), dlen = s->delim_len;
+    size_t max = s->read_limit;
+
+    if (have >= s->scanned + dlen) {
+        const char *data = buffer_data(&s->in);
+        const char *hit =
+            memmem(data + s->scanned, have - s->scanned, s->delim, dlen);
+        if (hit) {
+            *len = (size_t)(hit - data) + dlen;
+            return max && *len > max ? -1 : 1;
+        }
+        s->scanned = have - dlen + 1;
+    }
+    return max && have >= max ? -1 : 0;
+}
+
+/* Whether the buffer satisfies the pending read: 1 with *len, 0 for not
+ * yet, -1 for never (max_bytes passed, or the buffer full and still short:
+ * Tornado's UnsatisfiableReadError and StreamBufferFullError). */
+static int iostream_find(struct iostream *s, size_t *len)
+{
+    int found = 0;
+
+    if (s->read_kind == READ_UNTIL) {
+        found = iostream_find_delimiter(s, len);
+    } else if (s->read_kind == READ_BYTES) {
+        found = buffer_len(&s->in) >= s->read_limit;
+        *len = s->read_limit;
+    } /* READ_UNTIL_CLOSE: only EOF ends it */
+    if (found == 0 && buffer_len(&s->in) >= s->max_buffer)
+        return -1;
+    return found;
+}
+
+/* Hand the pending read its outcome, then consume its bytes: they stay put
+ * during the callback, which may start the next read. If the buffer may
+ * already hold that one, it is delivered from the pump on the next
+ * iteration, not from here: a pipelining client neither grows the stack
+ * nor holds the loop. -1 if the callback freed the stream. */
+static int iostream_finish_read(struct iostream *s, int status, size_t len)
+{
+    iostream_read_fn *fn = s->read_fn;
+    const char *data = s->in.data ? buffer_data(&s->in) : "";
+
+    s->read_kind = READ_NONE;
+    s->read_fn = NULL;
+    if (status < 0)
+        errno = s->error ? s->error : ECONNRESET;
+    s->delivering = 1;
+    fn(s, status, data, len, s->read_arg);
+    s->delivering = 0;
+    if (s->freeing)
+        return -1;
+    buffer_consume(&s->in, len);
+    if (buffer_len(&s->in) == 0)
+        buffer_free(&s->in); /* idle costs nothing (buffer.c keeps 4 KiB) */
+    else if (s->read_kind != READ_NONE)
+        iostream_schedule(s);
+    return 0;
+}
+
+/* Deliver the pending read if it can finish: from the buffer, or with an
+ * error (a success for read_until_close) once the stream has closed. */
+static int iostream_run_read(struct iostream *s)
+{
+    size_t len = 0;
+
+    if (s->read_kind == READ_NONE)
+        return 0;
+    if (!s->closed) {
+        int found = iostream_find(s, &len);
+        if (found == 0)
+            return 0;
+        if (found > 0)
+            return iostream_finish_read(s, 0, len);
+        iostream_close_with(s, EMSGSIZE);
+    }
+    if (s->read_kind == READ_UNTIL_CLOSE && s->error == 0)
+        return iostream_finish_read(s, 0, buffer_len(&s->in));
+    return iostream_finish_read(s, -1, 0);
+}
+
+/* ---- writing ---- */
+
+static ssize_t iostream_send(struct iostream *s, const char *p, size_t n)
+{
+    if (!s->not_socket) {
+        /* MSG_NOSIGNAL: a vanished peer is EPIPE, not a SIGPIPE that
+         * kills the process whose owner forgot to ignore it. */
+        ssize_t w = send(s->fd, p, n, MSG_NOSIGNAL);
+        if (w >= 0 || errno != ENOTSOCK)
+            return w;
+        s->not_socket = 1; /* a pipe or a tty */
+    }
+    return write(s->fd, p, n);
+}
+
+/* One send() of everything queued. A short count means the socket buffer
+ * is full: another try now would only say EAGAIN, so we wait for WRITE. */
+static void iostream_flush(struct iostream *s)
+{
+    ssize_t n;
+
+    do
+        n = iostream_send(s, buffer_data(&s->out), buffer_len(&s->out));
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            iostream_close_with(s, errno); /* EPIPE, ECONNRESET */
+        return;
+    }
+    s->written += (size_t)n;
+    buffer_consume(&s->out, (size_t)n);
+    if (buffer_len(&s->out) == 0)
+        buffer_free(&s->out);
+}
+
+/* The oldest write callback, if it is due: its bytes are sent, or the
+ * stream has closed and they never will be. */
+static int iostream_mark_due(const struct iostream *s, struct write_mark *m)
+{
+    if (buffer_len(&s->marks) == 0)
+        return 0;
+    memcpy(m, buffer_data(&s->marks), sizeof *m);
+    return s->closed || m->at <= s->written;
+}
+
+/* Run the due write callbacks, oldest first. Only those queued on entry:
+ * one that writes again and is due at once waits for the next iteration. */
+static int iostream_run_writes(struct iostream *s)
+{
+    size_t n = buffer_len(&s->marks) / sizeof(struct write_mark);
+    struct write_mark m;
+
+    while (n-- > 0 && iostream_mark_due(s, &m)) {
+        int status = m.at <= s->written ? 0 : -1;
+        buffer_consume(&s->marks, sizeof m);
+        if (buffer_len(&s->marks) == 0)
+            buffer_free(&s->marks);
+        if (status < 0)
+            errno = s->error ? s->error : EPIPE;
+        m.fn(s, status, m.arg);
+        if (s->freeing)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- the handler and the pump: where callbacks run ---- */
+
+static int iostream_run_close(struct iostream *s)
+{
+    buffer_free(&s->in); /* no read can come now */
+    if (s->close_ran || !s->close_fn)
+        return 0;
+    s->close_ran = 1;
+    s->close_fn(s, s->close_arg);
+    return s->freeing ? -1 : 0;
+}
+
+/* Run what is due, in order: write callbacks whose bytes are sent, the
+ * read if the buffer satisfies it; once closed, every failure and then the
+ * close callback. A callback may close the stream (so the closed part runs
+ * again after them) or free it (-1: touch nothing more). */
+static int iostream_run_callbacks(struct iostream *s)
+{
+    if (iostream_run_writes(s) < 0 || iostream_run_read(s) < 0)
+        return -1;
+    if (!s->closed)
+        return 0;
+    if (iostream_run_writes(s) < 0 || iostream_run_read(s) < 0)
+        return -1;
+    return iostream_run_close(s);
+}
+
+/* The handler and the pump never nest (the loop calls each from its top),
+ * so one bit says a frame is running. iostream_free() inside it only marks
+ * the stream; leaving the frame frees it. */
+static void iostream_enter(struct iostream *s)
+{
+    assert(!s->busy);
+    s->busy = 1;
+}
+
+static void iostream_leave(struct iostream *s)
+{
+    s->busy = 0;
+    if (s->freeing)
+        iostream_destroy(s);
+    else
+        iostream_update_interest(s);
+}
+
+static int iostream_on_events(struct ioloop *loop, int fd, int events,
+                              void *arg)
+{
+    struct iostream *s = arg;
+
+    (void)loop, (void)fd;
+    iostream_enter(s);
+    if ((events & (IOLOOP_WRITE | IOLOOP_ERROR)) && buffer_len(&s->out) > 0)
+        iostream_flush(s);
+    if (!s->closed && (events & (IOLOOP_READ | IOLOOP_ERROR)))
+        iostream_fill(s, events & IOLOOP_ERROR);
+    iostream_run_callbacks(s); /* at once: no iteration lost */
+    iostream_leave(s);
+    return 0;
+}
+
+/* The deferred half: reads the buffer already satisfied, write callbacks
+ * due inside iostream_write(), and everything a close fails. */
+static int iostream_pump(struct ioloop *loop, void *arg)
+{
+    struct iostream *s = arg;
+
+    (void)loop;
+    s->pump = 0;
+    iostream_enter(s);
+    iostream_run_callbacks(s);
+    iostream_leave(s);
+    return 0;
+}
+
+/* ---- the API ---- */
+
+struct iostream *iostream_new(struct ioloop *loop, int fd)
+{
+    struct iostream *s = NULL;
+
+    if (net_set_nonblocking(fd) < 0 || !(s = calloc(1, sizeof *s)))
+        goto fail;
+    s->loop = loop;
+    s->fd = fd;
+    s->max_buffer = IOSTREAM_DEFAULT_MAX_BUFFER;
+    /* Registered at once with no interest: errors and hang-ups are still
+     * reported, so even an idle stream notices its peer vanish. */
+    if (ioloop_add_handler(loop, fd, 0, iostream_on_events, s) < 0)
+        goto fail;
+    return s;
+fail:;
+    int saved = errno;
+    free(s);
+    if (fd >= 0)
+        close(fd);
+    errno = saved;
+    return NULL;
+}
+
+void iostream_free(struct iostream *s)
+{
+    if (!s)
+        return;
+    if (!s->closed)
+        iostream_shut(s);
+    if (s->pump)
+        ioloop_remove_timeout(s->loop, s->pump);
+    s->pump = 0;
+    s->freeing = 1;
+    if (!s->busy)
+        iostream_destroy(s);
+}
+
+/* 0 if a read may start now, else -1 with errno. */
+static int iostream_check_read(const struct iostream *s,
+                               iostream_read_fn *fn)
+{
+    if (!fn)
+        errno = EINVAL;
+    else if (s->closed)
+        errno = EPIPE;
+    else if (s->read_kind != READ_NONE)
+        errno = EBUSY;
+    else
+        return 0;
+    return -1;
+}
+
+static int iostream_start_read(struct iostream *s, enum read_kind kind,
+                               iostream_read_fn *fn, void *arg)
+{
+    s->read_kind = kind;
+    s->read_fn = fn;
+    s->read_arg = arg;
+    s->scanned = 0;
+    /* Bytes already here may satisfy it: the pump looks, next iteration.
+     * Inside a read callback the bytes being delivered are still in the
+     * buffer; the delivery looks once it has consumed them. */
+    if (!s->delivering && buffer_len(&s->in) > 0)
+        iostream_schedule(s);
+    iostream_update_interest(s);
+    return 0;
+}
+
+int iostream_read_until(struct iostream *s, const char *delimiter,
+                        size_t max_bytes, iostream_read_fn *callback,
+                        void *arg)
+{
+    size_t dlen = delimiter ? strlen(delimiter) : 0;
+
+    if (iostream_check_read(s, callback) < 0)
+        return -1;
+    if (dlen == 0 || dlen > IOSTREAM_MAX_DELIMITER) {
+        errno = EINVAL;
+        return -1;
+    }
+    memcpy(s->delim, delimiter, dlen);
+    s->delim_len = (unsigned char)dlen;
+    s->read_limit = max_bytes;
+    return iostream_start_read(s, READ_UNTIL, callback, arg);
+}
+
+int iostream_read_bytes(struct iostream *s, size_t n,
+                        iostream_read_fn *callback, void *arg)
+{
+    if (iostream_check_read(s, callback) < 0)
+        return -1;
+    s->read_limit = n;
+    if (n == 0) /* satisfied by nothing: still delivered next iteration */
+        iostream_schedule(s);
+    return iostream_start_read(s, READ_BYTES, callback, arg);
+}
+
+int iostream_read_until_close(struct iostream *s, iostream_read_fn *callback,
+                              void *arg)
+{
+    if (iostream_check_read(s, callback) < 0)
+        return -1;
+    return iostream_start_read(s, READ_UNTIL_CLOSE, callback, arg);
+}
+
+int iostream_write(struct iostream *s, const void *data, size_t len,
+                   iostream_write_fn *callback, void *arg)
+{
+    int was_idle = buffer_len(&s->out) == 0;
+    struct write_mark m = {0};
+
+    if (s->closed) {
+        errno = EPIPE;
+        return -1;
+    }
+    /* Reserve both first, so that neither append can fail half-way. */
+    if (buffer_reserve(&s->out, len) < 0 ||
+        (callback && buffer_reserve(&s->marks, sizeof m) < 0))
+        return -1;
+    buffer_append(&s->out, data, len);
+    if (callback) {
+        m = (struct write_mark){s->written + buffer_len(&s->out), callback,
+                                arg};
+        buffer_append(&s->marks, &m, sizeof m);
+    }
+    /* Nothing was queued: try now, and a small response leaves in this
+     * call. Otherwise WRITE is already asked for and order is kept. */
+    if (was_idle && len > 0)
+        iostream_flush(s);
+    if (iostream_mark_due(s, &m)) /* its callback still waits a turn */
+        iostream_schedule(s);
+    iostream_update_interest(s);
+    return 0;
+}
+
+void iostream_close(struct iostream *s)
+{
+    iostream_close_with(s, 0);
+}
+
+void iostream_set_close_callback(struct iostream *s, iostream_close_fn *fn,
+                                 void *arg)
+{
+    s->close_fn = fn;
+    s->close_arg = arg;
+    if (s->closed && !s->close_ran)
+        iostream_schedule(s);
+}
+
+int iostream_closed(const struct iostream *s)
+{
+    return s->closed;
+}
+
+int iostream_error(const struct iostream *s)
+{
+    return s->error;
+}
+
+int iostream_fd(const struct iostream *s)
+{
+    return s->fd;
+}
+
+size_t iostream_write_pending(const struct iostream *s)
+{
+    return buffer_len(&s->out);
+}
+
+void iostream_set_max_buffer_size(struct iostream *s, size_t max)
+{
+    s->max_buffer = max;
+}

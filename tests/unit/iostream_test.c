@@ -1,0 +1,1173 @@
+/* iostream_test.c - chapter 4's IOStream over socketpairs, case by case:
+ * delimiters split between reads and at buffer boundaries, pipelined reads
+ * served from the buffer, the limits, EOF and resets, a big write to a slow
+ * reader, write callbacks in order, freeing from inside callbacks, what the
+ * stream asks of the loop, and what an idle stream holds.
+ *
+ * Every case runs under alarm(5), so a stream that never calls back fails
+ * instead of hanging; the key ones run as NAME_epoll and NAME_select.
+ * Callbacks write what they saw into notes ("read:18 close"), and a case
+ * compares the whole sequence. */
+#include "check.h"
+#include "iostream.h"
+
+#include "net.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <malloc.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef __SANITIZE_ADDRESS__
+/* From libasan (sanitizer/allocator_interface.h, which gcc does not ship):
+ * under ASan, mallinfo2() does not see the allocations. */
+size_t __sanitizer_get_current_allocated_bytes(void);
+#endif
+
+static const char *backend = "epoll";
+
+/* ---- what callbacks saw ---- */
+
+static char notes[4096];
+static int nnotes;
+
+static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void note(const char *fmt, ...)
+{
+    size_t used = strlen(notes);
+    va_list ap;
+
+    if (used && used < sizeof notes - 1)
+        notes[used++] = ' ';
+    va_start(ap, fmt);
+    vsnprintf(notes + used, sizeof notes - used, fmt, ap);
+    va_end(ap);
+    nnotes++;
+}
+
+#define CHECK_NOTES(want) CHECK_SLICE(notes, strlen(notes), want)
+
+/* The bytes of the last successful read. */
+static char *got;
+static size_t got_len, got_cap;
+
+static void keep(const char *data, size_t len)
+{
+    if (len > got_cap) {
+        got = realloc(got, len);
+        got_cap = len;
+        if (!got)
+            abort();
+    }
+    memcpy(got, data, len);
+    got_len = len;
+}
+
+static void on_read(struct iostream *s, int status, const char *data,
+                    size_t len, void *arg)
+{
+    (void)s, (void)arg;
+    if (status < 0) {
+        note("read:-1:%s", strerrorname_np(errno));
+        return;
+    }
+    keep(data, len);
+    note("read:%zu", len);
+}
+
+/* arg: a label, so several writes can be told apart. */
+static void on_written(struct iostream *s, int status, void *arg)
+{
+    const char *label = arg ? arg : "write";
+
+    (void)s;
+    if (status < 0)
+        note("%s:-1:%s", label, strerrorname_np(errno));
+    else
+        note("%s:0", label);
+}
+
+static void on_close(struct iostream *s, void *arg)
+{
+    (void)s, (void)arg;
+    note("close");
+}
+
+static void on_close_free(struct iostream *s, void *arg)
+{
+    (void)arg;
+    note("close");
+    iostream_free(s);
+}
+
+/* ---- loops, pairs, peers ---- */
+
+static struct ioloop *setup(void)
+{
+    struct ioloop *loop = ioloop_new(backend);
+
+    if (!loop) {
+        perror("ioloop_new");
+        exit(1);
+    }
+    notes[0] = 0;
+    nnotes = 0;
+    got_len = 0;
+    return loop;
+}
+
+/* A stream on one end of a socketpair; *peer is the other (blocking). */
+static struct iostream *stream_pair(struct ioloop *loop, int *peer)
+{
+    int sv[2];
+    struct iostream *s;
+
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ||
+        !(s = iostream_new(loop, sv[0]))) {
+        perror("stream_pair");
+        exit(1);
+    }
+    iostream_set_close_callback(s, on_close, NULL);
+    *peer = sv[1];
+    return s;
+}
+
+static int stop_loop(struct ioloop *loop, void *arg)
+{
+    (void)arg;
+    ioloop_stop(loop);
+    return 0;
+}
+
+/* One iteration of the loop, without waiting in poll (it is stopping). */
+static void once(struct ioloop *loop)
+{
+    ioloop_add_callback(loop, stop_loop, NULL);
+    ioloop_start(loop);
+}
+
+/* Iterate until cond holds; alarm(5) ends a case that never gets there. */
+#define RUN_UNTIL(loop, cond) \
+    do {                      \
+        while (!(cond))       \
+            once(loop);       \
+    } while (0)
+
+static void send_str(int fd, const char *str)
+{
+    CHECK(net_write_all(fd, str, strlen(str)) == 0);
+}
+
+/* Bytes waiting in the kernel for the reader of fd. */
+static int unread(int fd)
+{
+    int n = -1;
+
+    ioctl(fd, FIONREAD, &n);
+    return n;
+}
+
+/* What the loop's epoll asks for on fd (IOLOOP_READ|IOLOOP_WRITE, the same
+ * bits as EPOLLIN|EPOLLOUT), read from /proc/self/fdinfo of the process's
+ * one epoll descriptor; -1 if fd is not watched. Epoll only. */
+static int interest(int fd)
+{
+    DIR *dir = opendir("/proc/self/fdinfo");
+    struct dirent *e;
+    int found = -1;
+
+    while (dir && (e = readdir(dir))) {
+        char path[300], line[256];
+        snprintf(path, sizeof path, "/proc/self/fdinfo/%s", e->d_name);
+        FILE *f = fopen(path, "r");
+        while (f && fgets(line, sizeof line, f)) {
+            int tfd;
+            unsigned events;
+            if (sscanf(line, "tfd: %d events: %x", &tfd, &events) == 2 &&
+                tfd == fd)
+                found = (int)events & (IOLOOP_READ | IOLOOP_WRITE);
+        }
+        if (f)
+            fclose(f);
+    }
+    if (dir)
+        closedir(dir);
+    return found;
+}
+
+#define CHECK_INTEREST(s, want)                           \
+    do {                                                  \
+        if (strcmp(backend, "epoll") == 0)                \
+            CHECK_EQ(interest(iostream_fd(s)), (want));   \
+    } while (0)
+
+/* A pattern that shows a lost, doubled or reordered byte. */
+static char *pattern(size_t len)
+{
+    char *p = malloc(len);
+
+    for (size_t i = 0; p && i < len; i++)
+        p[i] = (char)((i * 2654435761u) >> 13);
+    return p;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Feeds the peer end from a loop callback: `bulk` bytes as fast as the
+ * socket takes them, then the rest one byte per iteration. */
+struct feeder {
+    int fd; /* non-blocking */
+    const char *data;
+    size_t len, bulk, off;
+};
+
+static int feed(struct ioloop *loop, void *arg)
+{
+    struct feeder *f = arg;
+    size_t n = f->off < f->bulk ? f->bulk - f->off : 1;
+    ssize_t w;
+
+    if (n > f->len - f->off)
+        n = f->len - f->off;
+    w = write(f->fd, f->data + f->off, n);
+    if (w > 0)
+        f->off += (size_t)w;
+    else if (w < 0 && errno != EAGAIN)
+        return -1;
+    if (f->off < f->len)
+        ioloop_add_callback(loop, feed, f);
+    return 0;
+}
+
+/* A slow peer: reads at most `chunk` bytes every 2 ms until it has `want`,
+ * then stops the loop. */
+struct reader {
+    int fd; /* non-blocking */
+    char *buf;
+    size_t len, want, chunk;
+};
+
+/* One read of at most `chunk` bytes. */
+static void peer_drain(struct reader *r)
+{
+    size_t n = r->want - r->len < r->chunk ? r->want - r->len : r->chunk;
+    ssize_t got_now = read(r->fd, r->buf + r->len, n);
+
+    if (got_now > 0)
+        r->len += (size_t)got_now;
+}
+
+static int slow_read(struct ioloop *loop, void *arg)
+{
+    struct reader *r = arg;
+
+    peer_drain(r);
+    if (r->len < r->want)
+        ioloop_call_later(loop, 0.002, slow_read, r);
+    else
+        ioloop_stop(loop);
+    return 0;
+}
+
+static void teardown(struct ioloop *loop, struct iostream *s, int peer)
+{
+    iostream_free(s);
+    if (peer >= 0)
+        close(peer);
+    ioloop_free(loop);
+}
+
+/* ---- reading ---- */
+
+static void delimiter_split(void)
+{
+    struct ioloop *loop = setup();
+    int peer;
+    struct iostream *s = stream_pair(loop, &peer);
+
+    CHECK_EQ(iostream_read_until(s, "\r\n\r\n", 65536, on_read, NULL), 0);
+    CHECK_INTEREST(s, IOLOOP_READ);
+    send_str(peer, "GET / HT");
+    RUN_UNTIL(loop, unread(iostream_fd(s)) == 0);
+    once(loop);
+    CHECK_NOTES(""); /* half a head: nothing yet */
+    send_str(peer, "TP/1.1\r\n\r\n");
+    RUN_UNTIL(loop, nnotes >= 1);
+    CHECK_NOTES("read:18");
+    CHECK_SLICE(got, got_len, "GET / HTTP/1.1\r\n\r\n");
+
+    /* The delimiter itself split, "\r\n\r" then "\n". */
+    CHECK_EQ(iostream_read_until(s, "\r\n\r\n", 65536, on_read, NULL), 0);
+    send_str(peer, "Host: x\r\n\r");
+    RUN_UNTIL(loop, unread(iostream_fd(s)) == 0);
+    once(loop);
+    CHECK_EQ(nnotes, 1);
+    send_str(peer, "\nBODY");
+    RUN_UNTIL(loop, nnotes >= 2);
+    CHECK_SLICE(got, got_len, "Host: x\r\n\r\n");
+    CHECK_EQ(iostream_read_bytes(s, 4, on_read, NULL), 0);
+    RUN_UNTIL(loop, nnotes >= 3);
+    CHECK_SLICE(got, got_len, "BODY");
+    CHECK_NOTES("read:18 read:11 read:4");
+    teardown(loop, s, peer);
+}
+
+/* A head whose delimiter ends just before, straddles, or starts exactly at
+ * a read boundary: the peer sends `boundary` bytes, the stream reads them
+ * all, then the rest arrives. 4096 is the first read's size; 65536 is
+ * where the doubling buffer is full. */
+static void delimiter_at_boundary(size_t boundary, size_t start)
+{
+    struct ioloop *loop = setup();
+    int peer;
+    struct iostream *s = stream_pair(loop, &peer);
+    size_t len = start + 4 + 2;
+    char *head = malloc(len);
+
+    memset(head, 'a', start);
+    memcpy(head + start, "\r\n\r\nXY", 6);
+    CHECK_EQ(iostream_read_until(s, "\r\n\r\n", 1 << 20, on_read, NULL), 0);
+    CHECK(net_write_all(peer, head, boundary) == 0);
+    RUN_UNTIL(loop, unread(iostream_fd(s)) == 0);
+    once(loop);
+    CHECK_EQ(nnotes, start + 4 <= boundary); /* complete only if it all came */
+    CHECK(net_write_all(peer, head + boundary, len - boundary) == 0);
+    RUN_UNTIL(loop, nnotes >= 1);
+    CHECK_EQ(got_len, start + 4);
+    CHECK(got_len == start + 4 && memcmp(got, head, got_len) == 0);
+    CHECK_EQ(iostream_read_bytes(s, 2, on_read, NULL), 0);
+    RUN_UNTIL(loop, nnotes >= 2);
+    CHECK_SLICE(got, got_len, "XY");
+    free(head);
+    teardown(loop, s, peer);
+}
+
+static void delimiter_at_buffer_boundaries(void)
+{
+    static const size_t boundaries[] = {4096, 65536};
+
+    for (size_t b = 0; b < 2; b++)
+        for (size_t start = boundaries[b] - 4; start <= boundaries[b]; start++)
+            delimiter_at_boundary(boundaries[b], start);
+}
+
+/* 16 MiB of head arrive in bulk, then 4 KiB and the delimiter one byte per
+ * read. Searching each new byte alone (plus 3 bytes of overlap) makes this
+ * ~20 ms; rescanning the buffer from its start at each byte would scan
+ * 4100 x 16 MiB = 64 GiB, many seconds, and alarm(5) would end it. */
+static void delimiter_byte_by_byte(void)
+{
+    struct ioloop *loop = setup();
+    int peer;
+    struct iostream *s = stream_pair(loop, &peer);
+    size_t bulk = 16 << 20, len = bulk + 4096 + 4;
+    char *head = malloc(len);
+    struct feeder f = {.fd = peer, .data = head, .len = len, .bulk = bulk};
+    double t0;
+
+    memset(head, 'a', len - 4);
+    memcpy(head + len - 4, "\r\n\r\n", 4);
+    CHECK(net_set_nonblocking(peer) == 0);
+    CHECK_EQ(iostream_read_until(s, "\r\n\r\n", 0, on_read, NULL), 0);
+    ioloop_add_callback(loop, feed, &f);
+    RUN_UNTIL(loop, f.off >= bulk); /* the bulk has been sent... */
+    RUN_UNTIL(loop, unread(iostream_fd(s)) == 0); /* ...and read */
+    t0 = now();
+    RUN_UNTIL(loop, nnotes >= 1);
+    double took = now() - t0;
+    printf("the last 4100 bytes, one per read: %.3f s\n", took);
+    CHECK(took < 2.0);
+    CHECK_NOTES("read:16781316");
+    CHECK(got_len == len && memcmp(got, head, len) == 0);
+    free(head);
+    teardown(loop, s, peer);
+}
+
+/* Two requests in one read: the first is delivered from the handler, the
+ * second from the buffer on the next iteration, with no read() between:
+ * the 4 bytes the peer sends meanwhile are still unread when it arrives. */
+static const char REQ1[] = "GET /a HTTP/1.1\r\n\r\n";
+static const char REQ2[] = "GET /b HTTP/1.1\r\n\r\n";
+static int pipelined_depth, pipelined_unread;
+static char pipelined_first[64];
+
+static void on_pipelined(struct iostream *s, int status, const char *data,
+                         size_t len, void *arg)
+{
+    int peer = *(int *)arg;
+
+    CHECK_EQ(status, 0);
+    CHECK_EQ(pipelined_depth, 0); /* never inside the previous callback */
+    pipelined_depth++;
+    note("read:%zu", len);
+    if (nnotes == 1) {
+        snprintf(pipelined_first, sizeof pipelined_first, "%.*s", (int)len,
+                 data);
+        CHECK_EQ(iostream_read_until(s, "\r\n\r\n", 1024, on_pipelined, arg),
+                 0);
+        send_str(peer, "junk");
+    } else {
+        keep(data, len);
+        pipelined_unread = unread(iostream_fd(s));
+    }
+    pipelined_depth--;
+}
+
+static void pipelined_from_buffer(void)
+{
+    struct ioloop *loop = setup();
+    int peer;
+    struct iostream *s = stream_pair(loop, &peer);
+    char two[64];
+
+    snprintf(two, sizeof two, "%s%s", REQ1, REQ2);
+    pipelined_unread = -1;
+    CHECK_EQ(iostream_read_until(s, "\r\n\r\n", 1024, on_pipelined, &peer), 0);
+    send_str(peer, two);
+    RUN_UNTIL(loop, nnotes >= 1);
+    CHECK_EQ(nnotes, 1); /* the second waits for the next iteration */
+    CHECK_SLICE(pipelined_first, strlen(pipelined_first), REQ1);
+    CHECK_INTEREST(s, 0); /* the buffer holds the next one: no READ */
+    once(loop);
+    CHECK_NOTES("read:19 read:19");
+    CHECK_SLICE(got, got_len, REQ2);
+    CHECK_EQ(pipelined_unread, 4);
+    /* The junk is read only when a read needs it. */
+    CHECK_EQ(iostream_read_bytes(s, 4, on_read, NULL), 0);
+    RUN_UNTIL(loop, nnotes >= 3);
+    CHECK_SLICE(got, got_len, "junk");
+    teardown(loop, s, peer);
+}
+
+/* max_bytes: reached without the delimiter, or the delimiter ending past it,
+ * is EMSGSIZE and closes the stream; ending exactly at it is fine. */
+static void max_bytes_case(const char *input, size_t max, const char *want)
+{
+    struct ioloop *loop = setup();
+    int peer;
+    struct iostream *s = stream_pair(loop, &peer);
+
+    CHECK_EQ(iostream_read_until(s, "\r\n\r\n", max, on_read, NULL), 0);
+    send_str(peer, input);
+    RUN_UNTIL(loop, unread(iostream_fd(s)) <= 0);
+    for (int i = 0; i < 3; i++)
+        once(loop);
+    CHECK_NOTES(want);
+    if (strstr(want, "EMSGSIZE")) {
+        CHECK(iostream_closed(s));
+        CHECK_EQ(iostream_error(s), EMSGSIZE);
+    }
+    teardown(loop, s, peer);
+}
+
+static void max_bytes_exceeded(void)
+{
+    char text[256];
+
+    memset(text, 'a', 150);
+    text[150] = 0;
+    max_bytes_case(text, 100, "read:-1:EMSGSIZE close");
+    text[99] = 0; /* 99 bytes: still waiting */
+    max_bytes_case(text, 100, "");
+    memcpy(text + 97, "\r\n\r\n", 5); /* ends at 101 */
+    max_bytes_case(text, 100, "read:-1:EMSGSIZE close");
+    memcpy(text + 96, "\r\n\r\n", 5); /* ends at exactly 100 */
+    max_bytes_case(text, 100, "read:100");
+}
+
+/* The read buffer's limit: reached while the read still wants more is
+ * EMSGSIZE (even with no byte more coming); a read it can hold is fine. */
+static void max_buffer_case(int kind, size_t send_len, const char *want)
+{
+    struct ioloop *loop = setup();
+    int peer;
+    struct iostream *s = stream_pair(loop, &peer);
+    char *data = malloc(send_len);
+
+    memset(data, 'a', send_len);
+    iostream_set_max_buffer_size(s, 1000);
+    if (kind == 0)
+        CHECK_EQ(iostream_read_bytes(s, 5000, on_read, NULL), 0);
+    else if (kind == 1)
+        CHECK_EQ(iostream_read_until(s, "\r\n\r\n", 0, on_read, NULL), 0);
+    else
+        CHECK_EQ(iostream_read_bytes(s, 1000, on_read, NULL), 0);
+    CHECK(net_write_all(peer, data, send_len) == 0);
+    for (int i = 0; i < 10; i++)
+        once(loop);
+    CHECK_NOTES(want);
+    CHECK_EQ(iostream_error(s), strstr(want, "EMSGSIZE") ? EMSGSIZE : 0);
+    free(data);
+    teardown(loop, s, peer);
+}
+
+static void max_buffer_exceeded(void)
+{
+    max_buffer_case(0, 3000, "read:-1:EMSGSIZE close");
+    max_buffer_case(1, 1000, "read:-1:EMSGSIZE close"); /* full: no more */
+    max_buffer_case(2, 3000, "read:1000");
+}
+
+/* read_bytes: exactly n, from one read, from the buffer, across many reads,
+ * and n = 0. */
+static void on_hello(struct iostream *s, int status, const char *data,
+                     size_t len, void *arg)
+{
+    on_read(s, status, data, len, arg);
+    CHECK_EQ(iostream_read_bytes(s, 6, on_read, NULL), 0);
+}
+
+static void read_bytes_exact(void)
+{
+    struct ioloop *loop = setup();
+    int peer;
+    struct iostream *s = stream_pair(loop, &peer);
+    size_t big = 1 << 20;
+    char *data = pattern(big + 1);
+    struct feeder f = {.fd = peer, .data = data, .len = big + 1,
+                       .bulk = big + 1};
+
+    CHECK_EQ(iostream_read_bytes(s, 5, on_hello, NULL), 0);
+    send_str(peer, "hello world!");
+    RUN_UNTIL(loop, nnotes >= 2);
+    CHECK_NOTES("read:5 read:6");
+    CHECK_SLICE(got, got_len, " world");
+    CHECK_EQ(iostream_read_bytes(s, 0, on_read, NULL), 0);
+    CHECK_EQ(nnotes, 2); /* not inside the call */
+    RUN_UNTIL(loop, nnotes >= 3);
+    CHECK_EQ(iostream_read_bytes(s, 1, on_read, NULL), 0);
+    RUN_UNTIL(loop, nnotes >= 4);
+    CHECK_SLICE(got, got_len, "!");
+    /* 1 MiB + 1 byte sent; exactly 1 MiB delivered, the byte stays. */
+    CHECK(net_set_nonblocking(peer) == 0);
+    CHECK_EQ(iostream_read_bytes(s, big, on_read, NULL), 0);
+    ioloop_add_callback(loop, feed, &f);
+    RUN_UNTIL(loop, nnotes >= 5);
+    CHECK(got_len == big && memcmp(got, data, big) == 0);
+    CHECK_EQ(iostream_read_bytes(s, 1, on_read, NULL), 0);
+    RUN_UNTIL(loop, nnotes >= 6);
+    CHECK(got_len == 1 && got[0] == data[big]);
+    CHECK_NOTES("read:5 read:6 read:0 read:1 read:1048576 read:1");
+    free(data);
+    teardown(loop, s, peer);
+}
+
+/* read_until_close: everything up to EOF, a success, then the close
+ * callback; with nothing sent, an empty success. */
+static void read_until_close(void)
+{
+    struct ioloop *loop = setup();
+    int peer;
+    struct iostream *s = stream_pair(loop, &peer);
+    size_t big = 256 << 10;
+    char *data = pattern(big);
+    struct feeder f = {.fd = peer, .data = data + 6, .len = big - 6,
+                       .bulk = big};
+
+    CHECK_EQ(iostream_read_until_close(s, on_read, NULL), 0);
+    CHECK(net_write_all(peer, data, 3) == 0);
+    once(loop);
+    CHECK(net_write_all(peer, data + 3, 3) == 0);
+    once(loop);
+    CHECK(net_set_nonblocking(peer) == 0);
+    ioloop_add_callback(loop, feed, &f);
+    RUN_UNTIL(loop, f.off == f.len);
+    close(peer);
+    RUN_UNTIL(loop, nnotes >= 2);
+    CHECK_NOTES("read:262144 close");
+    CHECK(got_len == big && memcmp(got, data, big) == 0);
+    CHECK(iostream_closed(s));
+    CHECK_EQ(iostream_error(s), 0);
+    iostream_free(s);
+
+    s = stream_pair(loop, &peer);
+    notes[0] = 0, nnotes = 0;
+    CHECK_EQ(iostream_read_until_close(s, on_read, NULL), 0);
+    shutdown(peer, SHUT_WR);
+    RUN_UNTIL(loop, nnotes >= 2);
+    CHECK_NOTES("read:0 close");
+    free(data);
+    teardown(loop, s, peer);
+}
+
+/* The peer leaves in the middle of a head: ECONNRESET, then the close
+ * callback; the stream closed cleanly (EOF), so iostream_error is 0. */
+static void peer_closes_while_reading(void)
+{
+    struct ioloop *loop = setup();
+    int peer;
+    struct iostream *s = stream_pair(loop, &peer);
+
+    CHECK_EQ(iostream_read_until(s, "\r\n\r\n", 65536, on_read, NULL), 0);
+    send_str(peer, "GET / HTTP/1.1\r\n");
+    once(loop);
+    close(peer);
+    RUN_UNTIL(loop, nnotes >= 2);
+    CHECK_NOTES("read:-1:ECONNRESET close");
+    CHECK(iostream_closed(s));
+    CHECK_EQ(iostream_error(s), 0);
+    CHECK_EQ(iostream_fd(s), -1);
+    teardown(loop, s, -1);
+}
+
+/* An idle stream asks the loop for nothing, yet notices its peer hang up:
+ * epoll reports the hang-up whatever the interest. (select cannot: with no
+ * interest it watches nothing, so this case is epoll's.) */
+static void idle_stream_notices_hangup(void)
+{
+    struct ioloop *loop = setup();
+    int peer;
+    struct iostream *s = stream_pair(loop, &peer);
+
+    once(loop);
+    CHECK_INTEREST(s, 0);
+    close(peer);
+    RUN_UNTIL(loop, nnotes >= 1);
+    CHECK_NOTES("close");
+    CHECK(iostream_closed(s));
+    teardown(loop, s, -1);
+}
+
+/* iostream_close() with a read pending: nothing runs inside the call; the
+ * read fails, then the close callback runs once, even when set after. */
+static void close_while_reading(void)
+{
+    struct ioloop *loop = setup();
+    int peer;
+    struct iostream *s = stream_pair(loop, &peer);
+
+    iostream_set_close_callback(s, NULL, NULL);
+    CHECK_EQ(iostream_read_until(s, "\r\n\r\n", 65536, on_read, NULL), 0);
+    send_str(peer, "partial");
+    once(loop);
+    iostream_close(s);
+    CHECK_NOTES("");
+    CHECK(iostream_closed(s));
+    CHECK_EQ(iostream_fd(s), -1);
+    iostream_set_close_callback(s, on_close, NULL);
+    iostream_close(s); /* harmless */
+    once(loop);
+    CHECK_NOTES("read:-1:ECONNRESET close");
+    iostream_close(s);
+    once(loop);
+    CHECK_EQ(nnotes, 2);
+    /* The peer sees EOF: the descriptor really closed. */
+    char c;
+    CHECK_EQ(read(peer, &c, 1), 0);
+    teardown(loop, s, peer);
+}
+
+static void second_read_is_ebusy(void)
+{
+    struct ioloop *loop = setup();
+    int peer;
+    struct iostream *s = stream_pair(loop, &peer);
+
+    CHECK_EQ(iostream_read_until(s, "\r\n\r\n", 65536, on_read, NULL), 0);
+    errno = 0;
+    CHECK_EQ(iostream_read_until(s, "\n", 65536, on_read, NULL), -1);
+    CHECK_EQ(errno, EBUSY);
+    errno = 0;
+    CHECK_EQ(iostream_read_bytes(s, 1, on_read, NULL), -1);
+    CHECK_EQ(errno, EBUSY);
+    errno = 0;
+    CHECK_EQ(iostream_read_until_close(s, on_read, NULL), -1);
+    CHECK_EQ(errno, EBUSY);
+    /* The pending read kept its own delimiter. */
+    send_str(peer, "a\nb\r\n\r\n");
+    RUN_UNTIL(loop, nnotes >= 1);
+    CHECK_SLICE(got, got_len, "a\nb\r\n\r\n");
+    /* Bad arguments. */
+    char longer[IOSTREAM_MAX_DELIMITER + 2];
+    memset(longer, '-', sizeof longer - 1);
+    longer[sizeof longer - 1] = 0;
+    CHECK_EQ(iostream_read_until(s, "", 10, on_read, NULL), -1);
+    CHECK_EQ(errno, EINVAL);
+    CHECK_EQ(iostream_read_until(s, longer, 10, on_read, NULL), -1);
+    CHECK_EQ(errno, EINVAL);
+    CHECK_EQ(iostream_read_bytes(s, 1, NULL, NULL), -1);
+    CHECK_EQ(errno, EINVAL);
+    longer[IOSTREAM_MAX_DELIMITER] = 0; /* the longest allowed */
+    CHECK_EQ(iostream_read_until(s, longer, 100, on_read, NULL), 0);
+    send_str(peer, "x");
+    send_str(peer, longer);
+    RUN_UNTIL(loop, nnotes >= 2);
+    CHECK_EQ(got_len, 1 + IOSTREAM_MAX_DELIMITER);
+    teardown(loop, s, peer);
+}
+
+static void closed_stream_is_epipe(void)
+{
+    struct ioloop *loop = setup();
+    int peer;
+    struct iostream *s = stream_pair(loop, &peer);
+
+    iostream_close(s);
+    CHECK(iostream_closed(s));
+    CHECK_EQ(iostream_error(s), 0);
+    errno = 0;
+    CHECK_EQ(iostream_read_until(s, "\n", 10, on_read, NULL), -1);
+    CHECK_EQ(errno, EPIPE);
+    errno = 0;
+    CHECK_EQ(iostream_read_bytes(s, 1, on_read, NULL), -1);
+    CHECK_EQ(errno, EPIPE);
+    errno = 0;
+    CHECK_EQ(iostream_read_until_close(s, on_read, NULL), -1);
+    CHECK_EQ(errno, EPIPE);
+    errno = 0;
+    CHECK_EQ(iostream_write(s, "x", 1, on_written, NULL), -1);
+    CHECK_EQ(errno, EPIPE);
+    once(loop);
+    CHECK_NOTES("close");
+    iostream_free(s);
+
+    /* A bad descriptor: NULL and errno; freeing NULL is harmless. */
+    errno = 0;
+    CHECK(iostream_new(loop, -1) == NULL);
+    CHECK_EQ(errno, EBADF);
+    iostream_free(NULL);
+    teardown(loop, NULL, peer);
+}
+
+/* ---- writing ---- */
+
+/* 8 MiB to a peer that reads 64 KiB every 2 ms: every byte arrives in
+ * order, the callback runs once, after the call, and WRITE is asked for
+ * only while bytes are queued. */
+static void large_write_slow_reader(void)
+{
+    struct ioloop *loop = setup();
+    int peer;
+    struct iostream *s = stream_pair(loop, &peer);
+    size_t big = 8 << 20;
+    char *data = pattern(big);
+    struct reader r = {.fd = peer, .buf = malloc(big), .want = big,
+                       .chunk = 64 << 10};
+
+    CHECK(net_set_nonblocking(peer) == 0);
+    CHECK_EQ(iostream_write(s, data, big, on_written, NULL), 0);
+    CHECK_NOTES("");
+    CHECK(iostream_write_pending(s) > 0); /* the socket took only a part */
+    CHECK_INTEREST(s, IOLOOP_WRITE);
+    ioloop_call_later(loop, 0.002, slow_read, &r);
+    ioloop_start(loop); /* until the reader has everything */
+    RUN_UNTIL(loop, nnotes >= 1);
+    for (int i = 0; i < 3; i++)
+        once(loop);
+    CHECK_NOTES("write:0");
+    CHECK_EQ(iostream_write_pending(s), 0);
+    CHECK_INTEREST(s, 0);
+    CHECK(r.len == big && memcmp(r.buf, data, big) == 0);
+    free(r.buf);
+    free(data);
+    teardown(loop, s, peer);
+}
+
+/* A TCP connection on 127.0.0.1: *peer is the client end. */
+static struct iostream *tcp_stream(struct ioloop *loop, int *peer)
+{
+    int lfd = net_listen("127.0.0.1", 0, 1);
+    int c = net_connect("127.0.0.1", net_local_port(lfd));
+    int a = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+    struct iostream *s;
+
+    close(lfd);
+    if (c < 0 || a < 0 || !(s = iostream_new(loop, a))) {
+        perror("tcp_stream");
+        exit(1);
+    }
+    iostream_set_close_callback(s, on_close, NULL);
+    *peer = c;
+    return s;
+}
+
+static int is_reset(int err)
+{
+    return err == EPIPE || err == ECONNRESET;
+}
+
+/* Writing to a peer that has gone: the callback gets -1 (EPIPE or
+ * ECONNRESET), then the close callback runs. SIGPIPE is not ignored here:
+ * the stream must not raise it. */
+static void write_to_reset_peer(void)
+{
+    struct ioloop *loop = setup();
+    int peer;
+    struct iostream *s = stream_pair(loop, &peer);
+    size_t big = 16 << 20;
+    char *data = pattern(big);
+    struct linger hard = {.l_onoff = 1, .l_linger = 0};
+
+    /* Gone before the write: the write's own send() fails. */
+    close(peer);
+    CHECK_EQ(iostream_write(s, "hello", 5, on_written, NULL), 0);
+    CHECK_NOTES("");
+    RUN_UNTIL(loop, nnotes >= 2);
+    CHECK_NOTES("write:-1:EPIPE close");
+    CHECK_EQ(iostream_error(s), EPIPE);
+    iostream_free(s);
+
+    /* Reset with most of 16 MiB queued: a later send() fails. */
+    s = tcp_stream(loop, &peer);
+    notes[0] = 0, nnotes = 0;
+    CHECK_EQ(iostream_write(s, data, big, on_written, NULL), 0);
+    CHECK(iostream_write_pending(s) > 0);
+    once(loop);
+    CHECK(setsockopt(peer, SOL_SOCKET, SO_LINGER, &hard, sizeof hard) == 0);
+    close(peer); /* unread data + linger 0: an RST */
+    RUN_UNTIL(loop, nnotes >= 2);
+    CHECK(strncmp(notes, "write:-1:", 9) == 0 && strstr(notes, " close"));
+    CHECK(is_reset(iostream_error(s)));
+    CHECK_EQ(iostream_write(s, "x", 1, NULL, NULL), -1);
+    free(data);
+    teardown(loop, s, -1);
+}
+
+/* Several writes, some with callbacks: each runs once its own bytes have
+ * gone, oldest first, never inside iostream_write(). */
+static size_t ordered_total, ordered_through[3];
+
+static void on_ordered(struct iostream *s, int status, void *arg)
+{
+    on_written(s, status, arg);
+    /* Whatever is still queued was written after this write. */
+    CHECK(iostream_write_pending(s) <=
+          ordered_total - ordered_through[nnotes - 1]);
+}
+
+static void writes_in_order(void)
+{
+    struct ioloop *loop = setup();
+    int peer;
+    struct iostream *s = stream_pair(loop, &peer);
+    size_t big = 1 << 20;
+    char *data = pattern(big);
+    struct reader r = {.fd = peer, .buf = malloc(2 * big + 10),
+                       .chunk = 64 << 10};
+
+    CHECK(net_set_nonblocking(peer) == 0);
+    ordered_total = 2 * big + 10;
+    ordered_through[0] = big;
+    ordered_through[1] = ordered_through[2] = ordered_total;
+    CHECK_EQ(iostream_write(s, data, big, on_ordered, "w1"), 0);
+    CHECK_EQ(iostream_write(s, "0123456789", 10, NULL, NULL), 0);
+    CHECK_EQ(iostream_write(s, data, big, on_ordered, "w3"), 0);
+    CHECK_EQ(iostream_write(s, "", 0, on_ordered, "w4"), 0);
+    CHECK_NOTES("");
+    r.want = ordered_total;
+    ioloop_call_later(loop, 0.002, slow_read, &r);
+    ioloop_start(loop);
+    RUN_UNTIL(loop, nnotes >= 3);
+    once(loop);
+    CHECK_NOTES("w1:0 w3:0 w4:0");
+    CHECK(r.len == ordered_total && memcmp(r.buf, data, big) == 0 &&
+          memcmp(r.buf + big, "0123456789", 10) == 0 &&
+          memcmp(r.buf + big + 10, data, big) == 0);
+
+    /* A small write on an idle stream leaves in the call; its callback
+     * still waits for the loop. */
+    notes[0] = 0, nnotes = 0;
+    CHECK_EQ(iostream_write(s, "hi", 2, on_written, NULL), 0);
+    CHECK_EQ(iostream_write_pending(s), 0);
+    CHECK_EQ(unread(peer), 2);
+    CHECK_NOTES("");
+    once(loop);
+    CHECK_NOTES("write:0");
+    free(r.buf);
+    free(data);
+    teardown(loop, s, peer);
+}
+
+/* ---- freeing from inside callbacks ---- */
+
+/* The close callback frees the stream, after the pending read and write
+ * got their errors. ASan catches any later touch. */
+static void free_in_close_callback(void)
+{
+    struct ioloop *loop = setup();
+    int peer;
+    struct iostream *s = stream_pair(loop, &peer);
+    size_t big = 4 << 20;
+    char *data = pattern(big);
+
+    iostream_set_close_callback(s, on_close_free, NULL);
+    CHECK_EQ(iostream_read_until(s, "\r\n\r\n", 65536, on_read, NULL), 0);
+    CHECK_EQ(iostream_write(s, data, big, on_written, NULL), 0);
+    once(loop);
+    close(peer);
+    RUN_UNTIL(loop, nnotes >= 3);
+    for (int i = 0; i < 3; i++)
+        once(loop);
+    /* The send() failed first: that error is the read's too. */
+    CHECK_NOTES("write:-1:EPIPE read:-1:EPIPE close");
+
+    /* The same after iostream_close() from the outside. */
+    s = stream_pair(loop, &peer);
+    notes[0] = 0, nnotes = 0;
+    iostream_set_close_callback(s, on_close_free, NULL);
+    CHECK_EQ(iostream_read_bytes(s, 10, on_read, NULL), 0);
+    iostream_close(s);
+    for (int i = 0; i < 3; i++)
+        once(loop);
+    CHECK_NOTES("read:-1:ECONNRESET close");
+    free(data);
+    teardown(loop, NULL, peer);
+}
+
+/* A read callback that queues more work and then frees the stream: the
+ * next read (due from the buffer), a write whose callback is due, the
+ * close callback: none of them may run or touch the freed stream. */
+static void on_read_then_free(struct iostream *s, int status, const char *data,
+                              size_t len, void *arg)
+{
+    on_read(s, status, data, len, arg);
+    CHECK_EQ(iostream_read_until(s, "\r\n\r\n", 1024, on_read, NULL), 0);
+    CHECK_EQ(iostream_write(s, "reply", 5, on_written, NULL), 0);
+    iostream_free(s);
+}
+
+static void on_written_then_free(struct iostream *s, int status, void *arg)
+{
+    on_written(s, status, arg);
+    iostream_free(s);
+}
+
+static void free_in_read_callback(void)
+{
+    struct ioloop *loop = setup();
+    int peer;
+    struct iostream *s = stream_pair(loop, &peer);
+    char three[128];
+
+    snprintf(three, sizeof three, "%s%s%s", REQ1, REQ2, REQ1);
+    CHECK_EQ(iostream_read_until(s, "\r\n\r\n", 1024, on_read_then_free,
+                                 NULL), 0);
+    send_str(peer, three);
+    RUN_UNTIL(loop, nnotes >= 1);
+    for (int i = 0; i < 5; i++)
+        once(loop);
+    CHECK_NOTES("read:19");
+    close(peer);
+
+    /* Freed from the outside while a delivery from the buffer is due. */
+    s = stream_pair(loop, &peer);
+    notes[0] = 0, nnotes = 0;
+    CHECK_EQ(iostream_read_bytes(s, 3, on_read, NULL), 0);
+    send_str(peer, "abcdef");
+    RUN_UNTIL(loop, nnotes >= 1);
+    CHECK_EQ(iostream_read_bytes(s, 3, on_read, NULL), 0); /* due: "def" */
+    CHECK_EQ(iostream_write(s, "x", 1, on_written, NULL), 0); /* due too */
+    iostream_free(s);
+    for (int i = 0; i < 5; i++)
+        once(loop);
+    CHECK_NOTES("read:3");
+    close(peer);
+
+    /* Freed by the first of two due write callbacks. */
+    s = stream_pair(loop, &peer);
+    notes[0] = 0, nnotes = 0;
+    CHECK_EQ(iostream_write(s, "a", 1, on_written_then_free, NULL), 0);
+    CHECK_EQ(iostream_write(s, "b", 1, on_written, NULL), 0);
+    for (int i = 0; i < 5; i++)
+        once(loop);
+    CHECK_NOTES("write:0");
+    teardown(loop, NULL, peer);
+}
+
+/* ---- what the stream costs and asks for ---- */
+
+/* Bytes the allocator has handed out and not had back. */
+static size_t heap_in_use(void)
+{
+#ifdef __SANITIZE_ADDRESS__
+    return __sanitizer_get_current_allocated_bytes();
+#else
+    struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+#endif
+}
+
+/* One request/response exchange: a 3000-byte head in two parts, then a
+ * 100 KB answer the peer reads; then a small request and a small answer
+ * (buffers that common/buffer.c alone would keep). Returns the heap in use
+ * while the head's first part waited in the buffer. */
+static size_t exchange(struct ioloop *loop, struct iostream *s, int peer,
+                       const char *head, const char *answer, char *sink)
+{
+    size_t waiting;
+    struct reader r = {.fd = peer, .buf = sink, .want = 100000,
+                       .chunk = 1 << 20};
+
+    notes[0] = 0, nnotes = 0;
+    CHECK_EQ(iostream_read_until(s, "\r\n\r\n", 65536, on_read, NULL), 0);
+    CHECK(net_write_all(peer, head, 2000) == 0);
+    RUN_UNTIL(loop, unread(iostream_fd(s)) == 0);
+    waiting = heap_in_use();
+    CHECK(net_write_all(peer, head + 2000, 1000) == 0);
+    RUN_UNTIL(loop, nnotes >= 1);
+    CHECK_EQ(iostream_write(s, answer, 100000, on_written, NULL), 0);
+    while (r.len < r.want) {
+        peer_drain(&r);
+        once(loop);
+    }
+    RUN_UNTIL(loop, nnotes >= 2);
+    CHECK_EQ(iostream_read_until(s, "\r\n\r\n", 65536, on_read, NULL), 0);
+    send_str(peer, REQ1);
+    RUN_UNTIL(loop, nnotes >= 3);
+    CHECK_EQ(iostream_write(s, "hi", 2, on_written, NULL), 0);
+    RUN_UNTIL(loop, nnotes >= 4);
+    CHECK_EQ(read(peer, sink, 2), 2);
+    CHECK_NOTES("read:3000 write:0 read:19 write:0");
+    return waiting;
+}
+
+static void idle_stream_holds_no_memory(void)
+{
+    struct ioloop *loop = setup();
+    int pa, pb;
+    struct iostream *a = stream_pair(loop, &pa);
+    struct iostream *b = stream_pair(loop, &pb);
+    char *head = malloc(3000), *sink = malloc(100000);
+    char *answer = pattern(100000);
+    size_t idle, waiting;
+
+    memset(head, 'h', 3000);
+    memcpy(head + 2996, "\r\n\r\n", 4);
+    CHECK(net_set_nonblocking(pa) == 0 && net_set_nonblocking(pb) == 0);
+    keep(head, 3000); /* the test's own copy, at its full size */
+    exchange(loop, a, pa, head, answer, sink); /* warms the loop's tables */
+    for (int i = 0; i < 3; i++)
+        once(loop);
+    idle = heap_in_use();
+    waiting = exchange(loop, b, pb, head, answer, sink);
+    for (int i = 0; i < 3; i++)
+        once(loop);
+    size_t after = heap_in_use();
+    if (idle == 0 && waiting == 0) { /* valgrind's malloc: mallinfo2 sees 0 */
+        printf("skipped the heap checks: the allocator reports nothing\n");
+    } else {
+        CHECK(waiting >= idle + 2000); /* the measure sees a read buffer... */
+        CHECK_EQ(after, idle);         /* ...and the idle streams hold none */
+        printf("heap in use: idle %zu, after %zu, a head waiting +%zu\n",
+               idle, after, waiting - idle);
+    }
+    CHECK_INTEREST(a, 0);
+    CHECK_INTEREST(b, 0);
+    iostream_free(a);
+    close(pa);
+    free(head);
+    free(answer);
+    free(sink);
+    teardown(loop, b, pb);
+}
+
+/* READ only while a read waits for bytes, WRITE only while bytes are
+ * queued, both at once when both hold, nothing when idle. */
+static void interest_follows_need(void)
+{
+    struct ioloop *loop = setup();
+    int peer;
+    struct iostream *s = stream_pair(loop, &peer);
+    size_t big = 4 << 20;
+    char *data = pattern(big), *sink = malloc(big);
+    struct reader r = {.fd = peer, .buf = sink, .want = big, .chunk = 1 << 20};
+
+    CHECK_EQ(interest(iostream_fd(s)), 0);
+    CHECK_EQ(iostream_read_bytes(s, 4, on_read, NULL), 0);
+    CHECK_EQ(interest(iostream_fd(s)), IOLOOP_READ);
+    CHECK_EQ(iostream_write(s, data, big, NULL, NULL), 0);
+    CHECK_EQ(interest(iostream_fd(s)), IOLOOP_READ | IOLOOP_WRITE);
+    send_str(peer, "ping");
+    RUN_UNTIL(loop, nnotes >= 1);
+    once(loop);
+    CHECK_EQ(interest(iostream_fd(s)), IOLOOP_WRITE);
+    CHECK(net_set_nonblocking(peer) == 0);
+    while (r.len < r.want) {
+        peer_drain(&r);
+        once(loop);
+    }
+    CHECK_EQ(interest(iostream_fd(s)), 0);
+    CHECK_EQ(iostream_read_until_close(s, on_read, NULL), 0);
+    CHECK_EQ(interest(iostream_fd(s)), IOLOOP_READ);
+    free(data);
+    free(sink);
+    teardown(loop, s, peer);
+}
+
+/* ---- each case on its backends ---- */
+
+#define ON(name, be)                 \
+    static void name##_##be(void)    \
+    {                                \
+        alarm(5);                    \
+        backend = #be;               \
+        name();                      \
+    }
+#define BOTH(name) ON(name, epoll) ON(name, select)
+#define CASE(name, be) {#name "_" #be, name##_##be}
+#define CASES(name) CASE(name, epoll), CASE(name, select)
+
+BOTH(delimiter_split)
+ON(delimiter_at_buffer_boundaries, epoll)
+ON(delimiter_byte_by_byte, epoll)
+BOTH(pipelined_from_buffer)
+ON(max_bytes_exceeded, epoll)
+ON(max_buffer_exceeded, epoll)
+BOTH(read_bytes_exact)
+BOTH(read_until_close)
+BOTH(peer_closes_while_reading)
+ON(idle_stream_notices_hangup, epoll)
+BOTH(close_while_reading)
+ON(second_read_is_ebusy, epoll)
+ON(closed_stream_is_epipe, epoll)
+BOTH(large_write_slow_reader)
+BOTH(write_to_reset_peer)
+BOTH(writes_in_order)
+BOTH(free_in_close_callback)
+BOTH(free_in_read_callback)
+ON(idle_stream_holds_no_memory, epoll)
+ON(interest_follows_need, epoll)
+
+static const struct check_case cases[] = {
+    CASES(delimiter_split),
+    CASE(delimiter_at_buffer_boundaries, epoll),
+    CASE(delimiter_byte_by_byte, epoll),
+    CASES(pipelined_from_buffer),
+    CASE(max_bytes_exceeded, epoll),
+    CASE(max_buffer_exceeded, epoll),
+    CASES(read_bytes_exact),
+    CASES(read_until_close),
+    CASES(peer_closes_while_reading),
+    CASE(idle_stream_notices_hangup, epoll),
+    CASES(close_while_reading),
+    CASE(second_read_is_ebusy, epoll),
+    CASE(closed_stream_is_epipe, epoll),
+    CASES(large_write_slow_reader),
+    CASES(write_to_reset_peer),
+    CASES(writes_in_order),
+    CASES(free_in_close_callback),
+    CASES(free_in_read_callback),
+    CASE(idle_stream_holds_no_memory, epoll),
+    CASE(interest_follows_need, epoll),
+    {0},
+};
+
+int main(int argc, char **argv)
+{
+    int status = check_main(argc, argv, cases);
+
+    free(got);
+    return status;
+}
