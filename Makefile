@@ -24,7 +24,9 @@ CFLAGS += -Werror
 endif
 
 CHAPTERS := $(sort $(notdir $(wildcard chapters/[0-9][0-9]-*)))
-NEWEST := $(lastword $(CHAPTERS))
+# The newest chapter that has a server yet: a chapter under construction
+# builds and tests its modules before its server.c exists.
+NEWEST := $(lastword $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard chapters/*/server.c))))))
 COMMON_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard common/*.c))
 PROGRAMS :=
 
@@ -66,6 +68,15 @@ test: all
 test-%: all
 	@BUILD=$(BUILD) tests/run $*
 
+# The benchmark needs only the servers and the load generator, built -O2.
+BENCH_BINS := $(BUILD)/tests/tools/loadgen \
+              $(filter $(CHAPTERS:%=$(BUILD)/chapters/%/server),$(PROGRAMS))
+bench: $(BENCH_BINS)
+	@BUILD=$(BUILD) tests/bench/run all
+
+bench-%: $(BENCH_BINS)
+	@BUILD=$(BUILD) tests/bench/run $*
+
 check: all
 	@BUILD=$(BUILD) tests/run check "$(EX)"
 
@@ -79,6 +90,9 @@ help:
 	@echo "make test-NN         run one chapter's suites, e.g. make test-02"
 	@echo "make test-common     run the common/ unit tests"
 	@echo "make test-exercises  check every solution passes and every starter fails"
+	@echo "make bench           every chapter's server beside nginx and Tornado under the same"
+	@echo "                     load (< 3 min); writes tests/bench/results/bench.md and .svg"
+	@echo "make bench-NN        the same for one chapter, e.g. make bench-03 (into $(BUILD)/bench/)"
 	@echo "make check EX=NN-topic   check your work on one exercise"
 	@echo "make progress        the table of your exercises, done or not"
 	@echo "make clean           remove build/"

@@ -1,0 +1,240 @@
+#!/usr/bin/env bats
+# tests/bench.bats - the benchmark's own tools: loadgen (tests/tools/loadgen.c)
+# counts what it should, checked against peer's canned answers and the
+# chapter servers; report.awk and svg.awk render a fixed result file. The
+# benchmark itself (make bench) is not run here: it takes minutes.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+LOADGEN="$BUILD/tests/tools/loadgen"
+PEER="$BUILD/tests/tools/peer"
+
+setup() {
+    T="$BATS_TEST_TMPDIR"
+}
+
+teardown() {
+    stop_server
+}
+
+# reply TEXT: the peer's answer to every request head, printf-format.
+reply() {
+    printf "$1" >"$T/reply"
+}
+
+# loadgen ARGS: run against $PORT; the report is in $output.
+loadgen() {
+    run --separate-stderr "$LOADGEN" --port "$PORT" "$@"
+}
+
+# figure NAME: the value on the report line NAME.
+figure() {
+    awk -v k="$1" '$1 == k { print $2 }' <<<"$output"
+}
+
+@test "loadgen: usage errors exit 2 with the usage" {
+    run --separate-stderr "$LOADGEN" --connections 5
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"--port is required"* ]]
+    [[ "$stderr" == *usage* ]]
+    run --separate-stderr "$LOADGEN" --port 80 --bogus
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"unknown argument '--bogus'"* ]]
+    run --separate-stderr "$LOADGEN" --port 80 --duration 0
+    [ "$status" -eq 2 ]
+    run --separate-stderr "$LOADGEN" --port 80 --warmup soon
+    [ "$status" -eq 2 ]
+    run --separate-stderr "$LOADGEN" --port 80 --close --pipeline 2
+    [ "$status" -eq 2 ]
+    run --separate-stderr "$LOADGEN" --port 80 --connections 0
+    [ "$status" -eq 2 ]
+    run --separate-stderr "$LOADGEN" --port 80 --pipeline 65
+    [ "$status" -eq 2 ]
+}
+
+@test "loadgen: --help prints the usage and exits 0" {
+    run "$LOADGEN" --help
+    [ "$status" -eq 0 ]
+    [[ "$output" == *usage* ]]
+}
+
+@test "loadgen: a refused connection is exit status 1" {
+    start_server "$PEER"
+    stop_server
+    run --separate-stderr "$LOADGEN" --port "$PORT" --duration 0.1
+    [ "$status" -eq 1 ]
+    [ "$stderr" = "loadgen: connect 127.0.0.1:$PORT: Connection refused" ]
+}
+
+@test "loadgen: --requests N counts exactly N answers, and sends exactly N requests" {
+    reply 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'
+    start_server "$PEER" --reply "$T/reply" --record "$T/got"
+    loadgen --connections 1 --requests 300 --warmup 0 --duration 30
+    [ "$status" -eq 0 ]
+    [ "$(figure requests)" -eq 300 ]
+    [ "$(figure non_2xx)" -eq 0 ]
+    [ "$(figure socket_errors)" -eq 0 ]
+    [ "$(figure timeouts)" -eq 0 ]
+    [ "$(grep -c "^GET / HTTP/1.1" "$T/got")" -eq 300 ]
+    grep -q "^Host: 127.0.0.1:$PORT" "$T/got"
+}
+
+@test "loadgen: pipelined requests over several connections are all counted" {
+    reply 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello'
+    start_server "$PEER" --reply "$T/reply"
+    loadgen --connections 4 --pipeline 16 --requests 5000 --warmup 0 --duration 30
+    [ "$status" -eq 0 ]
+    [ "$(figure requests)" -eq 5000 ]
+    [ "$(figure socket_errors)" -eq 0 ]
+}
+
+@test "loadgen: non-2xx answers are counted as such" {
+    reply 'HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy'
+    start_server "$PEER" --reply "$T/reply"
+    loadgen --connections 2 --requests 100 --warmup 0 --duration 30
+    [ "$(figure requests)" -eq 100 ]
+    [ "$(figure non_2xx)" -eq 100 ]
+    stop_server
+    # pipelined, each answer after a 100 Continue: every head read in place
+    reply 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n'
+    start_server "$PEER" --reply "$T/reply"
+    loadgen --connections 1 --pipeline 8 --requests 400 --warmup 0 --duration 30
+    [ "$(figure requests)" -eq 400 ]
+    [ "$(figure non_2xx)" -eq 400 ]
+    [ "$(figure socket_errors)" -eq 0 ]
+    stop_server
+    start_server "$(chapter_server 03)"
+    loadgen --connections 2 --path /nope --requests 100 --warmup 0 --duration 30
+    [ "$(figure non_2xx)" -eq 100 ]
+}
+
+@test "loadgen: 1xx is skipped; a body framed by the close ends at the close" {
+    reply 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.0 200 OK\r\nServer: x\r\n\r\nuntil the close'
+    start_server "$PEER" --reply "$T/reply" --close
+    loadgen --connections 1 --requests 20 --warmup 0 --duration 30
+    [ "$(figure requests)" -eq 20 ]
+    [ "$(figure non_2xx)" -eq 0 ]
+    [ "$(figure socket_errors)" -eq 0 ]
+}
+
+@test "loadgen: a server that never answers gives timeouts, not answers" {
+    start_server "$PEER"
+    loadgen --connections 2 --timeout 0.2 --warmup 0 --duration 1
+    [ "$status" -eq 0 ]
+    [ "$(figure requests)" -eq 0 ]
+    [ "$(figure timeouts)" -ge 2 ]
+}
+
+@test "loadgen: a close with a request unanswered is a socket error" {
+    start_server "$PEER" --close
+    loadgen --connections 1 --warmup 0 --duration 0.5
+    [ "$status" -eq 0 ]
+    [ "$(figure requests)" -eq 0 ]
+    [ "$(figure socket_errors)" -ge 1 ]
+}
+
+@test "loadgen: a chunked answer, which it cannot frame, is a socket error" {
+    reply 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n'
+    start_server "$PEER" --reply "$T/reply"
+    loadgen --connections 1 --warmup 0 --duration 0.3
+    [ "$(figure requests)" -eq 0 ]
+    [ "$(figure socket_errors)" -ge 1 ]
+}
+
+@test "loadgen: --close opens a connection per request (chapter 1 serves them)" {
+    start_server "$(chapter_server 01)"
+    loadgen --close --connections 1 --requests 50 --warmup 0 --duration 30
+    [ "$status" -eq 0 ]
+    [ "$(figure requests)" -eq 50 ]
+    [ "$(figure socket_errors)" -eq 0 ]
+    [[ "${lines[0]}" == *"(a connection per request)"* ]]
+}
+
+@test "loadgen: --idle holds idle connections while the load runs" {
+    start_server "$(chapter_server 03)"
+    loadgen --connections 2 --idle 200 --warmup 0 --duration 0.3
+    [ "$(figure idle_open)" -eq 200 ]
+    [ "$(figure idle_closed)" -eq 0 ]
+    [ "$(figure requests)" -gt 0 ]
+    [ "$(figure socket_errors)" -eq 0 ]
+}
+
+@test "loadgen: idle connections the server refuses are counted as closed" {
+    [ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge 1300 ] ||
+        skip "needs 1300 descriptors (ulimit -n is $(ulimit -n))"
+    # Chapter 2 closes every connection whose descriptor select() cannot hold.
+    start_server "$(chapter_server 02)"
+    loadgen --connections 0 --idle 1100 --warmup 0.2 --duration 0.2
+    [ "$(figure idle_closed)" -gt 0 ]
+    [ $(($(figure idle_open) + $(figure idle_closed))) -eq 1100 ]
+}
+
+@test "loadgen: latency percentiles come out right (a 0.1 s sleep)" {
+    start_server "$(chapter_server 03)"
+    loadgen --connections 2 --path /sleep/0.1 --warmup 0 --duration 0.5
+    [ "$(figure requests)" -ge 4 ]
+    # within the histogram's 1.6%, plus generous scheduling slack
+    awk -v p50="$(figure latency_p50)" -v p99="$(figure latency_p99)" \
+        -v max="$(figure latency_max)" 'BEGIN { exit !(p50 >= 99 && p50 < 200 && p99 >= p50 && max >= p99 - 2) }'
+}
+
+@test "loadgen: --server-pid reports the server's CPU per request and memory" {
+    start_server "$(chapter_server 03)"
+    loadgen --connections 4 --warmup 0 --duration 0.5 --server-pid "$SERVER_PID"
+    [ "$(figure server_procs)" -eq 1 ]
+    [ "$(figure server_rss)" -gt 0 ]
+    [ "$(figure server_rss_peak)" -ge "$(figure server_rss)" ]
+    [[ "$output" == *"server_cpu/req  "*" us"* ]]
+}
+
+# A results file as tests/bench/run writes it.
+fixture() {
+    local t=$'\t'
+    cat >"$T/results.tsv" <<EOF
+S${t}a${t}hello world, keep-alive, 50 connections
+N${t}a${t}01-blocking${t}n/a: serves one connection at a time
+R${t}a${t}03-ioloop (epoll)${t}80000.0${t}0.600${t}1.300${t}0${t}8.00${t}2048${t}
+R${t}a${t}nginx (1 worker)${t}70000.0${t}0.700${t}1.500${t}0${t}10.00${t}15360${t}
+R${t}a${t}tornado (1 proc)${t}5000.0${t}10.000${t}20.000${t}3${t}150.00${t}28000${t}
+S${t}d${t}memory: RSS per idle connection, at 10,000 idle connections
+M${t}d${t}02-select${t}950${t}1800${t}1950${t}161${t}950 idle: the FD_SETSIZE cap
+M${t}d${t}nginx (1 worker)${t}10000${t}15000${t}20000${t}512${t}
+W${t}a${t}nginx (1 worker)${t}70000.0${t}56000.0${t}8.00${t}10.00
+EOF
+}
+
+@test "bench: report.awk prints the table with ratios to nginx (1 worker)" {
+    fixture
+    run awk -f "$TOP/tests/bench/report.awk" -v format=text -v only=a "$T/results.tsv"
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" == *"(ratios: to nginx (1 worker))" ]]
+    [[ "${lines[1]}" == *"CPU µs/req"* ]]
+    [[ "$output" =~ 03-ioloop\ \(epoll\)\ +80.0k\ +0.60\ +1.30\ +0\ +8.00\ +2.0\ MB\ +1.14\ +0.80 ]]
+    [[ "$output" =~ tornado\ \(1\ proc\)\ +5.00k.*\ 150\ .*0.07\ +15.0 ]]
+    [[ "$output" == *"n/a: serves one connection at a time"* ]]
+    run awk -f "$TOP/tests/bench/report.awk" -v format=md "$T/results.tsv"
+    [[ "$output" == *"| 03-ioloop (epoll) | 80.0k | 0.60 | 1.30 | 0 | 8.00 | 2.0 MB | 1.14 | 0.80 |  |"* ]]
+    [[ "$output" == *"| 02-select | 950 | 1.8 MB | 1.9 MB | 161 | 0.31 | 950 idle: the FD_SETSIZE cap |"* ]]
+    [[ "$output" == *"| keep-alive | nginx (1 worker) | 70.0k | 56.0k | 1.25 | 8.00 | 10.0 | 1.25 |"* ]]
+    run awk -f "$TOP/tests/bench/report.awk" -v format=text -v only=W "$T/results.tsv"
+    [[ "$output" =~ keep-alive\ +nginx\ \(1\ worker\)\ +70.0k\ +56.0k\ +1.25\ +8.00\ +10.0\ +1.25 ]]
+}
+
+@test "bench: svg.awk draws a bar per measured row, n/a for the others" {
+    fixture
+    awk -f "$TOP/tests/bench/svg.awk" -v subtitle="a & b" "$T/results.tsv" >"$T/out.svg"
+    [ "$(head -c 4 "$T/out.svg")" = "<svg" ]
+    [ "$(tail -n 1 "$T/out.svg")" = "</svg>" ]
+    [ "$(grep -c '<rect x=' "$T/out.svg")" -eq 5 ]
+    grep -q '>n/a</text>' "$T/out.svg"
+    grep -q 'a &amp; b' "$T/out.svg"
+    grep -q '161 (950 idle: FD_SETSIZE)' "$T/out.svg"
+    if command -v xmllint >/dev/null; then xmllint --noout "$T/out.svg"; fi
+}
+
+@test "bench: tests/bench/run rejects a bad argument with status 2" {
+    run "$TOP/tests/bench/run" bogus
+    [ "$status" -eq 2 ]
+    [[ "$output" == *usage* ]]
+}

@@ -1,0 +1,188 @@
+# report.awk - tests/bench/run's results as tables: for the terminal or Markdown.
+#
+#   awk -f report.awk -v format=text -v only=a results.tsv    one scenario's table
+#   awk -f report.awk -v format=text -v only=W results.tsv    the loadgen/wrk check
+#   awk -f report.awk -v format=md results.tsv                everything, for bench.md
+#
+# results.tsv has one record a line, tab-separated, by its first field:
+#   S id title                      a scenario
+#   R id server req/s p50 p99 errors cpu_us peak_rss_kb note    a load row
+#   M id server idle rss_before_kb rss_with_kb bytes_per_conn note  a memory row
+#   N id server note                a row not measured, and why
+#   W id server loadgen_req/s wrk_req/s loadgen_cpu_us wrk_cpu_us   the same load from wrk -t1
+#   I text                          a line to show (skipped rows)
+#   T seconds                       how long the whole run took
+# Ratios are to the reference row: nginx with one worker, else Tornado in
+# one process, else the first row. Plain POSIX awk (mawk works).
+BEGIN { FS = "\t" }
+$1 == "S" { ns++; sid[ns] = $2; stitle[$2] = $3 }
+$1 == "R" || $1 == "M" || $1 == "N" {
+    n = ++rows[$2]
+    kind[$2, n] = $1
+    for (i = 3; i <= NF; i++) f[$2, n, i - 2] = $i
+}
+$1 == "W" { nw++; w[nw] = $0 }
+$1 == "I" { ni++; info[ni] = $2 }
+$1 == "T" { total = $2 }
+
+function num(x) { return x != "" && x != "-" }
+function rate(r) {
+    if (!num(r)) return "-"
+    if (r >= 100000) return sprintf("%.0fk", r / 1000)
+    if (r >= 10000) return sprintf("%.1fk", r / 1000)
+    if (r >= 1000) return sprintf("%.2fk", r / 1000)
+    return sprintf("%.0f", r)
+}
+function ms(x) { return !num(x) ? "-" : x < 0.1 ? sprintf("%.3f", x) : sprintf("%.2f", x) }
+function us(x) { return !num(x) ? "-" : x >= 100 ? sprintf("%.0f", x) : x >= 10 ? sprintf("%.1f", x) : sprintf("%.2f", x) }
+function mb(kb) { return !num(kb) ? "-" : sprintf("%.1f MB", kb / 1024) }
+function ratio(x, ref) {
+    if (!num(x) || !num(ref) || ref == 0) return "-"
+    return x / ref >= 10 ? sprintf("%.1f", x / ref) : sprintf("%.2f", x / ref)
+}
+
+# The reference row of scenario s: sets refname, returns its index.
+function reference(s,    n, want, k) {
+    split("nginx (1 worker)|tornado (1 proc)", want, "|")
+    for (k = 1; k <= 2; k++)
+        for (n = 1; n <= rows[s]; n++)
+            if (kind[s, n] != "N" && f[s, n, 1] == want[k]) { refname = want[k]; return n }
+    for (n = 1; n <= rows[s]; n++)
+        if (kind[s, n] != "N") { refname = f[s, n, 1]; return n }
+    refname = "-"
+    return 0
+}
+
+# One table row: cells c[1..nc], in the chosen format.
+function emit(nc, header,    i, line) {
+    if (format == "md") {
+        line = "|"
+        for (i = 1; i <= nc; i++) line = line " " c[i] " |"
+        print line
+        return
+    }
+    line = sprintf("%-20s", c[1])
+    for (i = 2; i <= nc; i++)
+        line = line sprintf(i == nc ? "  %s" : " %" wid[i] "s", c[i])
+    sub(/ +$/, "", line)
+    if (header) { # wide characters after padding: mawk pads by bytes
+        gsub(/us\/req/, "\302\265s/req", line)
+        gsub(/ x( |$)/, " \303\227 ", line)
+        sub(/ +$/, "", line)
+    }
+    print line
+}
+
+# The Markdown alignment row, under the header still in c[]: text columns
+# to the left, figures to the right.
+function rule(nc,    i, line) {
+    if (format != "md") return
+    line = "|"
+    for (i = 1; i <= nc; i++) line = line (i == 1 || c[i] == "server" || c[i] == "note" ? "---|" : "---:|")
+    print line
+}
+
+function load_table(s,    n, r, nc) {
+    r = reference(s)
+    split("8 7 7 7 11 10 8 7", wid_, " ")
+    for (n = 1; n <= 8; n++) wid[n + 1] = wid_[n]
+    nc = 10
+    c[1] = "server"; c[2] = "req/s"; c[3] = "p50 ms"; c[4] = "p99 ms"; c[5] = "errors"
+    c[6] = "CPU us/req"; c[7] = "peak RSS"; c[8] = "req/s x"; c[9] = "CPU x"; c[10] = "note"
+    if (format == "md") { c[6] = "CPU \302\265s/req"; c[8] = "req/s vs ref"; c[9] = "CPU vs ref" }
+    emit(nc, 1); rule(nc)
+    for (n = 1; n <= rows[s]; n++) {
+        if (kind[s, n] == "N") {
+            c[1] = f[s, n, 1]
+            for (i = 2; i <= 9; i++) c[i] = "-"
+            c[10] = f[s, n, 2]
+        } else {
+            c[1] = f[s, n, 1]; c[2] = rate(f[s, n, 2]); c[3] = ms(f[s, n, 3])
+            c[4] = ms(f[s, n, 4]); c[5] = f[s, n, 5]; c[6] = us(f[s, n, 6])
+            c[7] = mb(f[s, n, 7]); c[8] = ratio(f[s, n, 2], f[s, r, 2])
+            c[9] = ratio(f[s, n, 6], f[s, r, 6]); c[10] = f[s, n, 8]
+        }
+        emit(nc)
+    }
+}
+
+function memory_table(s,    n, r, nc, i) {
+    r = reference(s)
+    split("10 11 14 16 7", wid_, " ")
+    for (n = 1; n <= 5; n++) wid[n + 1] = wid_[n]
+    nc = 7
+    c[1] = "server"; c[2] = "idle"; c[3] = "RSS before"; c[4] = "RSS with idle"
+    c[5] = "bytes per idle"; c[6] = "x"; c[7] = "note"
+    if (format == "md") c[6] = "vs ref"
+    emit(nc, 1); rule(nc)
+    for (n = 1; n <= rows[s]; n++) {
+        c[1] = f[s, n, 1]
+        if (kind[s, n] == "N") {
+            for (i = 2; i <= 6; i++) c[i] = "-"
+            c[7] = f[s, n, 2]
+        } else {
+            c[2] = f[s, n, 2]; c[3] = mb(f[s, n, 3]); c[4] = mb(f[s, n, 4])
+            c[5] = f[s, n, 5]; c[6] = ratio(f[s, n, 5], f[s, r, 5]); c[7] = f[s, n, 6]
+        }
+        emit(nc)
+    }
+}
+
+function client_table(    k, p, nc) {
+    split("20 14 10 7 16 11 7", wid_, " ")
+    for (k = 1; k <= 7; k++) wid[k + 1] = wid_[k]
+    nc = format == "md" ? 8 : 9 # the text table's last column is the (empty) note
+    c[1] = "scenario"; c[2] = "server"; c[3] = "loadgen req/s"; c[4] = "wrk req/s"
+    c[5] = "ratio"; c[6] = "loadgen us/req"; c[7] = "wrk us/req"; c[8] = "ratio"; c[9] = ""
+    if (format == "md") { c[6] = "loadgen CPU \302\265s/req"; c[7] = "wrk CPU \302\265s/req" }
+    emit(nc, 1); rule(nc)
+    for (k = 1; k <= nw; k++) {
+        split(w[k], p, "\t")
+        c[1] = p[2] == "c" ? "connection/request" : "keep-alive"
+        c[2] = p[3]; c[3] = rate(p[4]); c[4] = rate(p[5]); c[5] = ratio(p[4], p[5])
+        c[6] = us(p[6]); c[7] = us(p[7]); c[8] = ratio(p[7], p[6]); c[9] = ""
+        emit(nc)
+    }
+}
+
+function title(s) {
+    reference(s)
+    if (format == "md") {
+        printf "\n### %s\n\nRatios are to %s.\n\n", stitle[s], refname
+    } else {
+        printf "\n== %s (ratios: to %s)\n", stitle[s], refname
+    }
+}
+
+END {
+    if (format == "text" && only == "W") {
+        if (nw) {
+            print "\n== the load generator against wrk -t1, same connections, same server"
+            print "   (ratios: loadgen's req/s over wrk's; wrk's CPU per request over loadgen's)"
+            client_table()
+        }
+        exit
+    }
+    if (format == "text") {
+        if (!(only in stitle)) exit
+        title(only)
+        if (only == "d") memory_table(only); else load_table(only)
+        exit
+    }
+    for (k = 1; k <= ni; k++) print "- " info[k]
+    for (k = 1; k <= ns; k++) {
+        title(sid[k])
+        if (sid[k] == "d") memory_table(sid[k]); else load_table(sid[k])
+    }
+    if (nw) {
+        print "\n### The load generator against wrk\n"
+        print "The same load from `wrk -t1` (one thread, 50 connections; for the"
+        print "connection-per-request row with `-H 'Connection: close'`), right after"
+        print "loadgen's row, against the same server. The first ratio is loadgen's"
+        print "requests/s over wrk's; the second is the CPU time wrk spent per request"
+        print "over loadgen's, which does not depend on which side was the bottleneck:"
+        print "1 or more means loadgen drives at least the load wrk does with a core.\n"
+        client_table()
+    }
+    if (total) printf "\nThe whole run took %d s.\n", total
+}
