@@ -171,3 +171,298 @@ load helpers
 @test "ch04 tcpserver: handle_stream may free the server; the client still queued is closed" {
     unit tcpserver_test free_from_handler
 }
+
+# ---- httpserver: tests/unit/httpserver_test.c, in process and as a server
+# (httpserver_test --port 0 [options]) that httpc talks to ----
+
+HS="$BUILD/tests/unit/httpserver_test"
+GET='GET / HTTP/1.1\r\nHost: x\r\n\r\n'
+
+# Stop the server: it must exit 0 with nothing from ASan/UBSan in its log
+# (under SAN=1 a leak at exit fails here).
+stop_clean() {
+    stop_server
+    [ "$SERVER_STATUS" -eq 0 ]
+    ! grep -E "Sanitizer|runtime error" "$SERVER_LOG"
+}
+
+# Every test that started a server checks its clean exit.
+teardown() {
+    [ -z "${SERVER_PID:-}" ] || stop_clean
+}
+
+# The seconds in httpc's "closed by server after S s" line, in [lo, hi].
+closed_within() {
+    local s
+    s=$(sed -n 's/.*closed by server after \([0-9.]*\) s.*/\1/p' <<<"$output")
+    [ -n "$s" ] && awk -v s="$s" -v lo="$1" -v hi="$2" 'BEGIN { exit !(s >= lo && s <= hi) }'
+}
+
+count() { grep -c -- "$1" <<<"$output" || true; }
+
+@test "ch04 http: unit: method, uri, path, query, version, NUL-terminated headers, body, remote_ip, protocol" {
+    unit httpserver_test request_fields
+}
+
+@test "ch04 http: unit: the client resets while the handler holds the request: close callback, EPIPE writes, a late finish frees all" {
+    unit httpserver_test late_finish_after_reset
+}
+
+@test "ch04 http: unit: httpserver_free with a request held: its close callback runs, finishing it there frees it" {
+    unit httpserver_test free_with_held_request
+}
+
+@test "ch04 http: HTTP/1.1 keeps the connection by default: three requests, three answers with Date and Content-Length, no close" {
+    start_server "$HS"
+    run httpc --send "$GET" --repeat 3
+    [ "$status" -eq 0 ]
+    [ "$(count '^HTTP/1.1 200 OK')" -eq 3 ]
+    [ "$(count '^Date: .* GMT')" -eq 3 ]
+    [ "$(count '^Content-Length: 13')" -eq 3 ]
+    [ "$(count 'Connection:')" -eq 0 ]
+    run httpc --send "$GET" --expect-close --timeout 1
+    [ "$status" -eq 3 ] # still open after the answer
+    run httpc --send 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' --expect-close
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"Connection: close"* ]]
+}
+
+@test "ch04 http: HTTP/1.0 closes by default; keeps the connection when asked, saying Connection: keep-alive" {
+    start_server "$HS"
+    run httpc --send 'GET / HTTP/1.0\r\n\r\n' --expect-close
+    [ "$status" -eq 0 ]
+    [[ "$output" == "HTTP/1.1 200 OK"*"Connection: close"*"Hello, world"* ]]
+    run httpc --send 'GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n' --repeat 2
+    [ "$status" -eq 0 ]
+    [ "$(count '^Connection: keep-alive')" -eq 2 ]
+    [ "$(count '^Hello, world')" -eq 2 ]
+}
+
+@test "ch04 http: pipelined requests are answered strictly in order, a slow one (/later) holding back those behind it" {
+    start_server "$HS"
+    run httpc --send 'GET /later HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\nPOST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nthirdGET /stream HTTP/1.1\r\nHost: x\r\n\r\n' --responses 4
+    [ "$status" -eq 0 ]
+    [ "$(grep -oE 'later|Hello, world|third|part [12]' <<<"$output" | tr '\n' '|')" = "later|Hello, world|third|part 1|part 2|" ]
+    run httpc --send "$GET" --repeat 500 --status-only
+    [ "$status" -eq 0 ]
+    [ "$(count '^HTTP/1.1 200 OK$')" -eq 500 ]
+}
+
+@test "ch04 http: a 300 KB body by Content-Length arrives whole (read in pieces) and is echoed byte for byte" {
+    start_server "$HS"
+    head -c 225000 /dev/urandom | base64 -w 0 >"$BATS_TEST_TMPDIR/body"
+    printf 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 300000\r\n\r\n' >"$BATS_TEST_TMPDIR/req"
+    cat "$BATS_TEST_TMPDIR/body" >>"$BATS_TEST_TMPDIR/req"
+    httpc --file "$BATS_TEST_TMPDIR/req" >"$BATS_TEST_TMPDIR/out"
+    grep -q '^Content-Length: 300000' "$BATS_TEST_TMPDIR/out"
+    tail -c 300000 "$BATS_TEST_TMPDIR/out" | cmp - "$BATS_TEST_TMPDIR/body"
+}
+
+@test "ch04 http: a chunked body: extensions ignored, trailers read and dropped, then the next request on the connection" {
+    start_server "$HS"
+    run httpc --send 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;name=value\r\nhello\r\n6 ; x\r\n, worl\r\n1\r\nd\r\n0\r\nX-Trailer: 1\r\nX-Other: 2\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n' --responses 2
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"Content-Length: 12"*"hello, worldHTTP/1.1 200 OK"*"Hello, world"* ]]
+}
+
+@test "ch04 http: a chunked body of big chunks (around the 64 KiB read piece, and 200 KB) is echoed byte for byte" {
+    start_server "$HS"
+    local req="$BATS_TEST_TMPDIR/req" body="$BATS_TEST_TMPDIR/body" n
+    printf 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n' >"$req"
+    : >"$body"
+    for n in 65533 65534 65535 65536 65537 200000 1; do
+        head -c "$n" /dev/urandom | base64 -w 0 | head -c "$n" >"$BATS_TEST_TMPDIR/chunk"
+        printf '%x\r\n' "$n" >>"$req"
+        cat "$BATS_TEST_TMPDIR/chunk" >>"$req"
+        cat "$BATS_TEST_TMPDIR/chunk" >>"$body"
+        printf '\r\n' >>"$req"
+    done
+    printf '0\r\n\r\n' >>"$req"
+    httpc --file "$req" >"$BATS_TEST_TMPDIR/out"
+    grep -q "^Content-Length: $(wc -c <"$body")" "$BATS_TEST_TMPDIR/out"
+    tail -c "$(wc -c <"$body")" "$BATS_TEST_TMPDIR/out" | cmp - "$body"
+}
+
+@test "ch04 http: a chunked body with a bad chunk size (not hex, no digits, junk after it) is 400 and closes" {
+    start_server "$HS"
+    local bad
+    for bad in 'zz' '' '5x' '-5'; do
+        run httpc --send "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n$bad\r\nmore\r\n0\r\n\r\n" --expect-close
+        [ "$status" -eq 0 ]
+        [[ "$output" == "HTTP/1.1 400 Bad Request"*"Connection: close"* ]]
+    done
+    run httpc --send 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n' --expect-close
+    [[ "$output" == "HTTP/1.1 400 Bad Request"* ]] # no CRLF after the data
+}
+
+@test "ch04 http: a chunk size overflowing 64 bits is 400, not a small size after wrap-around" {
+    start_server "$HS"
+    run httpc --send 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10000000000000005\r\nhello\r\n0\r\n\r\n' --expect-close
+    [ "$status" -eq 0 ]
+    [[ "$output" == "HTTP/1.1 400 Bad Request"*"Connection: close"* ]]
+}
+
+@test "ch04 http: a chunked body growing past max_body_size is 413 and closes" {
+    start_server "$HS" --max-body-size 10
+    run httpc --send 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nabcdef\r\n6\r\nghijkl\r\n0\r\n\r\n' --expect-close
+    [ "$status" -eq 0 ]
+    [[ "$output" == "HTTP/1.1 413 Content Too Large"*"Connection: close"* ]]
+    run httpc --send 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\n5\r\nfghij\r\n0\r\n\r\n'
+    [[ "$output" == *"abcdefghij" ]] # exactly the limit is fine
+}
+
+@test "ch04 http: Content-Length with Transfer-Encoding, or two different Content-Lengths, is 400 and closes" {
+    start_server "$HS"
+    run httpc --send 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' --expect-close
+    [ "$status" -eq 0 ]
+    [[ "$output" == "HTTP/1.1 400 Bad Request"*"Connection: close"* ]]
+    run httpc --send 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!' --expect-close
+    [ "$status" -eq 0 ]
+    [[ "$output" == "HTTP/1.1 400 Bad Request"*"Connection: close"* ]]
+}
+
+@test "ch04 http: a Content-Length over max_body_size is 413 at once, before any of the body is sent, then close" {
+    start_server "$HS" --max-body-size 100
+    run httpc --send 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\n\r\n' --expect-close
+    [ "$status" -eq 0 ]
+    [[ "$output" == "HTTP/1.1 413 Content Too Large"*"Connection: close"* ]]
+    closed_within 0 2 # not after a body timeout: no byte of the body came
+}
+
+@test "ch04 http: a 413 while a 500 KB body is still arriving reaches the client (lingering close, no reset)" {
+    start_server "$HS" --max-body-size 100
+    printf 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 500000\r\n\r\n' >"$BATS_TEST_TMPDIR/req"
+    head -c 500000 /dev/zero >>"$BATS_TEST_TMPDIR/req"
+    run httpc --file "$BATS_TEST_TMPDIR/req" --expect-close
+    [ "$status" -eq 0 ]
+    [[ "$output" == "HTTP/1.1 413 Content Too Large"* ]]
+}
+
+@test "ch04 http: Expect: 100-continue gets 100 Continue before the body is read; a too-large body gets 413 without it" {
+    start_server "$HS" --max-body-size 100
+    run httpc --send 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n' --timeout 1
+    [ "$status" -eq 3 ] # the body is awaited
+    [[ "$output" == "HTTP/1.1 100 Continue"* ]]
+    [[ "$output" != *"200 OK"* ]]
+    run httpc --send 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nhello'
+    [ "$status" -eq 0 ]
+    [[ "$output" == "HTTP/1.1 100 Continue"*"HTTP/1.1 200 OK"*"hello" ]]
+    run httpc --send 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\nExpect: 100-continue\r\n\r\n' --expect-close
+    [ "$status" -eq 0 ]
+    [[ "$output" == "HTTP/1.1 413 "* ]]
+    [[ "$output" != *"100 Continue"* ]]
+}
+
+@test "ch04 http: idle timeout: a silent connection, a head stopped half-way, and a kept-alive one are closed after it" {
+    start_server "$HS" --idle-timeout 0.5
+    run httpc --expect-close --timeout 5
+    [ "$status" -eq 0 ]
+    closed_within 0.4 3
+    run httpc --send 'GET / HTTP/1.1\r\nHost' --responses 0 --expect-close --timeout 5
+    [ "$status" -eq 0 ]
+    closed_within 0.4 3
+    run httpc --send "$GET" --expect-close --timeout 5
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"Hello, world"* ]]
+    closed_within 0.4 3
+}
+
+@test "ch04 http: body timeout: a client that stops mid-body is closed after it, unanswered" {
+    start_server "$HS" --body-timeout 0.5
+    run httpc --send 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc' --responses 0 --expect-close --timeout 5
+    [ "$status" -eq 0 ]
+    closed_within 0.4 3
+    [[ "$output" != *"HTTP/1.1"* ]]
+}
+
+@test "ch04 http: xheaders off (the default): remote_ip is the peer whatever X-Real-Ip says, protocol http" {
+    start_server "$HS"
+    run httpc --send 'GET /info HTTP/1.1\r\nHost: x\r\nX-Real-Ip: 10.1.2.3\r\nX-Forwarded-For: 10.4.5.6\r\nX-Scheme: https\r\n\r\n'
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"remote_ip=127.0.0.1 protocol=http"* ]]
+}
+
+@test "ch04 http: xheaders on: the last X-Forwarded-For, X-Real-Ip over it, only valid addresses; X-Scheme/X-Forwarded-Proto" {
+    start_server "$HS" --xheaders
+    local h='GET /info HTTP/1.1\r\nHost: x\r\n'
+    run httpc --send "${h}X-Forwarded-For: 10.0.0.1, 10.0.0.2\r\n\r\n${h}X-Forwarded-For: 10.0.0.1\r\nX-Real-Ip: 10.9.9.9\r\n\r\n${h}X-Forwarded-For: not-an-ip\r\n\r\n${h}X-Real-Ip: 2001:db8::1\r\nX-Forwarded-Proto: https\r\n\r\n${h}X-Scheme: http\r\nX-Forwarded-Proto: https\r\n\r\n${h}X-Forwarded-Proto: ftp\r\n\r\n" --responses 6
+    [ "$status" -eq 0 ]
+    [ "$(grep '^remote_ip' <<<"$output" | tr '\n' '|')" = "remote_ip=10.0.0.2 protocol=http|remote_ip=10.9.9.9 protocol=http|remote_ip=127.0.0.1 protocol=http|remote_ip=2001:db8::1 protocol=https|remote_ip=127.0.0.1 protocol=http|remote_ip=127.0.0.1 protocol=http|" ]
+}
+
+@test "ch04 http: a malformed head (space before a colon, two spaces in the request line, no Host) is 400 and closes" {
+    start_server "$HS"
+    local bad
+    for bad in 'GET / HTTP/1.1\r\nHost : x\r\n\r\n' 'GET  / HTTP/1.1\r\nHost: x\r\n\r\n' 'GET / HTTP/1.1\r\n\r\n'; do
+        run httpc --send "$bad$GET" --expect-close
+        [ "$status" -eq 0 ]
+        [[ "$output" == "HTTP/1.1 400 Bad Request"*"Connection: close"*$'\r\n\r\n'"400 Bad Request"* ]]
+        [[ "$output" != *"Hello"* ]] # nothing after it was read as a request
+    done
+}
+
+@test "ch04 http: a head over max_header_size is 431 and closes; one under it is served" {
+    start_server "$HS" --max-header-size 1024
+    local pad
+    pad=$(head -c 1100 /dev/zero | tr '\0' a)
+    run httpc --send "GET / HTTP/1.1\r\nHost: x\r\nX-Pad: $pad\r\n\r\n" --expect-close
+    [ "$status" -eq 0 ]
+    [[ "$output" == "HTTP/1.1 431 Request Header Fields Too Large"*"Connection: close"* ]]
+    run httpc --send "GET / HTTP/1.1\r\nHost: x\r\nX-Pad: ${pad:0:900}\r\n\r\n"
+    [[ "$output" == "HTTP/1.1 200 OK"* ]]
+}
+
+@test "ch04 http: a version other than HTTP/1.0 or 1.1 is 505 and closes" {
+    start_server "$HS"
+    run httpc --send 'GET / HTTP/2.0\r\nHost: x\r\n\r\n' --expect-close
+    [ "$status" -eq 0 ]
+    [[ "$output" == "HTTP/1.1 505 HTTP Version Not Supported"*"Connection: close"* ]]
+}
+
+@test "ch04 http: HEAD gets the headers a GET would (Content-Length 13) and no body byte: a second one parses" {
+    start_server "$HS"
+    run httpc --send 'HEAD / HTTP/1.1\r\nHost: x\r\n\r\n' --repeat 2 --no-body
+    [ "$status" -eq 0 ]
+    [ "$(count '^Content-Length: 13')" -eq 2 ]
+    [[ "$output" != *"Hello"* ]]
+}
+
+@test "ch04 http: a flush before finish: chunked in HTTP/1.1 (then the connection goes on), close-delimited in HTTP/1.0" {
+    start_server "$HS"
+    run httpc --send 'GET /stream HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n' --responses 2
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"Transfer-Encoding: chunked"*$'\r\n\r\n7\r\npart 1\n\r\n7\r\npart 2\n\r\n0\r\n\r\n'"HTTP/1.1 200 OK"* ]]
+    run httpc --send 'GET /stream HTTP/1.0\r\n\r\n' --expect-close
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"Connection: close"$'\r\n\r\n'"part 1"$'\n'"part 2"* ]]
+    [[ "$output" != *"chunked"* ]]
+}
+
+@test "ch04 http: a client that vanishes mid-body costs only its connection: never delivered, nothing leaks" {
+    start_server "$HS"
+    run httpc --send 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nonly this' --responses 0 --reset
+    [ "$status" -eq 0 ]
+    run httpc --send "$GET"
+    [[ "$output" == *"Hello, world"* ]]
+    stop_clean
+}
+
+@test "ch04 http: a client that vanishes before the handler finishes: close callback, then a harmless late finish" {
+    start_server "$HS"
+    run httpc --send 'GET /later HTTP/1.1\r\nHost: x\r\n\r\n' --timeout 0.05 --reset
+    [ "$status" -eq 3 ]
+    wait_for_line "$SERVER_LOG" "finished after the client had gone"
+    grep -q "/later: the client went before the answer" "$SERVER_LOG"
+    run httpc --send "$GET"
+    [[ "$output" == *"Hello, world"* ]]
+    stop_clean
+}
+
+@test "ch04 http: stopped with a request still held (/later), the server finishes it and exits cleanly" {
+    start_server "$HS"
+    httpc --send 'GET /later HTTP/1.1\r\nHost: x\r\n\r\n' --timeout 5 >/dev/null 2>&1 &
+    local client=$!
+    sleep 0.05
+    stop_clean
+    wait "$client" || true
+}

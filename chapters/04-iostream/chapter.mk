@@ -16,3 +16,13 @@ $(BUILD)/tests/unit/iostream_test.o: CPPFLAGS += -Ichapters/04-iostream \
 UNIT_OBJS_tcpserver_test := $(CH04_OBJ) $(CH03_OBJ)
 $(BUILD)/tests/unit/tcpserver_test.o: CPPFLAGS += -Ichapters/04-iostream \
                                                   -Ichapters/03-ioloop
+
+# The HTTP server: httpserver.c (the server, the response writer) and
+# http1connection.c (one connection: heads, bodies, deadlines).
+CH04_OBJ += $(CH04)/httpserver.o $(CH04)/http1connection.o
+
+# tests/unit/httpserver_test.c: unit cases, and a server of a few handlers
+# (--port 0 ...) for the black-box tests.
+UNIT_OBJS_httpserver_test := $(CH04_OBJ) $(CH03_OBJ)
+$(BUILD)/tests/unit/httpserver_test.o: CPPFLAGS += -Ichapters/04-iostream \
+                                                   -Ichapters/03-ioloop
