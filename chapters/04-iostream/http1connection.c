@@ -535,13 +535,30 @@ static void http1_on_head(struct iostream *s, int status, const char *data,
         http1_start_body(c);
 }
 
-/* Wait for the next head. A head ends with CRLFCRLF; one that ends with
- * bare LFs only (which the parser would accept) waits for the idle
- * timeout: the stream reads up to one fixed delimiter. */
+/* Where a head ends: a line feed, an optional CR, and a line feed. That is
+ * "\r\n\r\n", or the bare-LF spellings RFC 9112 section 2.2 lets a server
+ * accept (Tornado reads up to the regex \r?\n\r?\n); the parser then
+ * checks every line. The longest match is 3 bytes: look 2 back. */
+static size_t http1_head_end(const char *data, size_t len, size_t from)
+{
+    const char *p = memchr(data + from, '\n', len - from);
+
+    for (; p; p = memchr(p + 1, '\n', (size_t)(data + len - p - 1))) {
+        size_t next = (size_t)(p - data) + 1;
+        if (next < len && data[next] == '\n')
+            return next + 1;
+        if (next + 1 < len && data[next] == '\r' && data[next + 1] == '\n')
+            return next + 2;
+    }
+    return 0;
+}
+
+/* Wait for the next head. */
 static void http1_read_head(struct http1_connection *c)
 {
     c->state = HTTP1_HEAD;
-    if (iostream_read_until(c->stream, "\r\n\r\n", 0, http1_on_head, c) < 0)
+    if (iostream_read_until_match(c->stream, http1_head_end, 2, 0,
+                                  http1_on_head, c) < 0)
         http1_fail(c, "read");
 }
 

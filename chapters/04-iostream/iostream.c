@@ -42,6 +42,8 @@ struct iostream {
     unsigned not_socket : 1; /* send() said ENOTSOCK: write() instead */
     unsigned char delim_len;
     char delim[IOSTREAM_MAX_DELIMITER];
+    iostream_match_fn *match; /* read_until_match: the matcher, else NULL */
+    size_t lookback;          /* read_until_match: bytes to look back */
     struct buffer in, out;
     struct buffer marks;     /* a FIFO of struct write_mark, as bytes */
     uint64_t written;        /* bytes sent since the stream began */
@@ -178,6 +180,22 @@ static void iostream_fill(struct iostream *s, int hangup)
         iostream_close_with(s, ECONNRESET);
 }
 
+/* read_until_match: the same idea with the caller's matcher, which looks
+ * again at the last `lookback` bytes already searched. */
+static int iostream_find_match(struct iostream *s, size_t *len)
+{
+    size_t have = buffer_len(&s->in), max = s->read_limit;
+    size_t from = s->scanned > s->lookback ? s->scanned - s->lookback : 0;
+    size_t end = have > from ? s->match(buffer_data(&s->in), have, from) : 0;
+
+    if (end) {
+        *len = end;
+        return max && end > max ? -1 : 1;
+    }
+    s->scanned = have;
+    return max && have >= max ? -1 : 0;
+}
+
 /* Search only what arrived since the last look, starting delim_len - 1
  * bytes back for a delimiter split between two reads: a head that arrives
  * byte by byte costs O(n) in all, not O(n^2). 1 with *len set, 0 for not
@@ -187,6 +205,8 @@ static int iostream_find_delimiter(struct iostream *s, size_t *len)
     size_t have = buffer_len(&s->in), dlen = s->delim_len;
     size_t max = s->read_limit;
 
+    if (s->match)
+        return iostream_find_match(s, len);
     if (have >= s->scanned + dlen) {
         const char *data = buffer_data(&s->in);
         const char *hit =
@@ -491,6 +511,23 @@ int iostream_read_until(struct iostream *s, const char *delimiter,
     }
     memcpy(s->delim, delimiter, dlen);
     s->delim_len = (unsigned char)dlen;
+    s->match = NULL;
+    s->read_limit = max_bytes;
+    return iostream_start_read(s, READ_UNTIL, callback, arg);
+}
+
+int iostream_read_until_match(struct iostream *s, iostream_match_fn *match,
+                              size_t lookback, size_t max_bytes,
+                              iostream_read_fn *callback, void *arg)
+{
+    if (iostream_check_read(s, callback) < 0)
+        return -1;
+    if (!match) {
+        errno = EINVAL;
+        return -1;
+    }
+    s->match = match;
+    s->lookback = lookback;
     s->read_limit = max_bytes;
     return iostream_start_read(s, READ_UNTIL, callback, arg);
 }

@@ -70,6 +70,20 @@ void iostream_free(struct iostream *s);
 int iostream_read_until(struct iostream *s, const char *delimiter,
                         size_t max_bytes, iostream_read_fn *callback,
                         void *arg);
+/* Where a match ends in data[0..len): the length of the read it
+ * completes, or 0 for none yet. Matches that start before `from` were
+ * ruled out by an earlier call, so only data[from..len) needs a look. */
+typedef size_t iostream_match_fn(const char *data, size_t len, size_t from);
+
+/* read_until with a matcher in place of a fixed delimiter, for an end that
+ * has more than one spelling: an HTTP head ends at "\r\n\r\n" or, from a
+ * lenient client, "\n\n". lookback is how many bytes before the last
+ * search the matcher must see again (the longest match minus one).
+ * Tornado: read_until_regex, without the regex. */
+int iostream_read_until_match(struct iostream *s, iostream_match_fn *match,
+                              size_t lookback, size_t max_bytes,
+                              iostream_read_fn *callback, void *arg);
+
 int iostream_read_bytes(struct iostream *s, size_t n,
                         iostream_read_fn *callback, void *arg);
 int iostream_read_until_close(struct iostream *s, iostream_read_fn *callback,
