@@ -30,8 +30,7 @@ static int demo_target_path(const struct http_request_head *head,
     return 0;
 }
 
-/* Parse "N" or "N.d", "N.dd", "N.ddd" as milliseconds. -1 if malformed. */
-static int64_t demo_parse_ms(const char *s, size_t len)
+int64_t demo_parse_ms(const char *s, size_t len)
 {
     int64_t ms = 0;
     size_t i = 0, decimals = 0;

@@ -55,6 +55,10 @@ void demo_route(const struct http_request_head *head, struct demo_request *req);
  * 0, or -1 when memory ran out. */
 int demo_respond(struct buffer *out, const struct demo_request *req);
 
+/* "N", "N.d", "N.dd" or "N.ddd" (seconds) as milliseconds, the argument of
+ * /sleep/N; -1 if s[0..len) is not of that shape. */
+int64_t demo_parse_ms(const char *s, size_t len);
+
 /* Busy CPU work: units of about 10 ms each on a 2020s x86 core. Returns a
  * checksum so the compiler cannot remove the loop. */
 uint64_t demo_burn_cpu(long units);

@@ -466,3 +466,202 @@ count() { grep -c -- "$1" <<<"$output" || true; }
     stop_clean
     wait "$client" || true
 }
+
+# ---- web: Application and RequestHandler (web.c), through the demo server
+# (chapters/04-iostream/server.c) and tests/unit/web_test.c's handlers ----
+
+DEMO="$BUILD/chapters/04-iostream/server"
+WEB="$BUILD/tests/unit/web_test"
+get() { httpc --send "GET $1 HTTP/1.1\r\nHost: x\r\n${2:-}\r\n"; }
+
+@test "ch04 web: unit: a pattern regcomp refuses fails the application with EINVAL" {
+    unit web_test bad_pattern
+}
+
+@test "ch04 web: routes by anchored regex; groups become path arguments, percent-decoded, NULL when unmatched" {
+    start_server "$WEB"
+    run get /path/xyz/42
+    [ "$(response_body)" = "n=3 xyz /42 42" ]
+    run get /path/xyz
+    [ "$(response_body)" = "n=3 xyz - -" ]
+    run get /name/hello%20w+x
+    [ "$(response_body)" = "n=1 hello w+x" ]
+    run get /path/xyz/42/more # anchored: no prefix match
+    [[ "$output" == "HTTP/1.1 404 Not Found"* ]]
+    stop_clean
+    start_server "$DEMO"
+    run get /sleep/0.25
+    [ "$(response_body)" = "Slept 0.25 s" ]
+    run get /cpu/1x
+    [[ "$output" == "HTTP/1.1 404 Not Found"* ]]
+    run get /cpu/10001
+    [[ "$output" == "HTTP/1.1 400 Bad Request"* ]]
+}
+
+@test "ch04 web: an unknown path is 404 with the default error body, and the connection goes on" {
+    start_server "$DEMO"
+    run httpc --repeat 2 --send 'GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n'
+    [ "$status" -eq 0 ]
+    [ "$(count '^HTTP/1.1 404 Not Found')" -eq 2 ]
+    [ "$(count '^404 Not Found')" -eq 2 ]
+    grep -q "404 GET /nowhere (127.0.0.1)" "$SERVER_LOG"
+}
+
+@test "ch04 web: a method the class lacks is 405 with Allow listing the ones it has" {
+    start_server "$DEMO"
+    run httpc --send 'GET /echo HTTP/1.1\r\nHost: x\r\n\r\n'
+    [[ "$output" == "HTTP/1.1 405 Method Not Allowed"* ]]
+    [[ "$output" == *$'Allow: POST\r'* ]]
+    run httpc --send 'DELETE /pid HTTP/1.1\r\nHost: x\r\n\r\n'
+    [[ "$output" == "HTTP/1.1 405 Method Not Allowed"*"Allow: GET, HEAD"* ]]
+    stop_clean
+    start_server "$WEB"
+    run httpc --send 'PROPFIND /args HTTP/1.1\r\nHost: x\r\n\r\n'
+    [[ "$output" == "HTTP/1.1 405 Method Not Allowed"*"Allow: GET, HEAD, POST"* ]]
+}
+
+@test "ch04 web: HEAD runs get: GET's headers, no body, and a second request parses" {
+    start_server "$DEMO"
+    run httpc --no-body --repeat 2 --send 'HEAD /pid HTTP/1.1\r\nHost: x\r\n\r\n'
+    [ "$status" -eq 0 ]
+    [ "$(count "^Content-Length: $((${#SERVER_PID} + 1))")" -eq 2 ]
+    [[ "$output" != *"$SERVER_PID"* ]]
+}
+
+@test "ch04 web: POST /echo answers a 300 KB body byte for byte; past --max-body-size it is 413" {
+    start_server "$DEMO"
+    local body
+    body=$(head -c 300000 /dev/urandom | base64 -w 0 | head -c 300000)
+    printf 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 300000\r\n\r\n%s' "$body" >"$BATS_TEST_TMPDIR/req"
+    run httpc --file "$BATS_TEST_TMPDIR/req"
+    [ "$status" -eq 0 ]
+    [[ "$output" == "HTTP/1.1 200 OK"*"Content-Length: 300000"* ]]
+    [ "$(response_body)" = "$body" ]
+    stop_clean
+    start_server "$DEMO" --max-body-size 1000
+    run httpc --file "$BATS_TEST_TMPDIR/req" --expect-close
+    [[ "$output" == "HTTP/1.1 413"* ]]
+}
+
+@test "ch04 web: a form body (x-www-form-urlencoded) is decoded, + as space; other bodies are no form" {
+    start_server "$WEB"
+    run httpc --send 'POST /args?arg=fromq HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 22\r\n\r\nb=x+y%21&arg=frombody&'
+    [ "$(response_body)" = "q=-|b=x y!|arg=frombody|c=-|a=-" ]
+    run httpc --send 'POST /args?arg=fromq HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nb=x+y'
+    [ "$(response_body)" = "q=-|b=-|arg=fromq|c=-|a=-" ]
+}
+
+@test "ch04 web: query arguments are decoded (%20 and +), the last value wins, a bad escape stays" {
+    start_server "$WEB"
+    run get '/args?q=a%20b+c%2Bd'
+    [ "$(response_body)" = "q=a b c+d|b=-|arg=-|c=-|a=-" ]
+    run get '/args?q=1&q=x%2'
+    [ "$(response_body)" = "q=x%2|b=-|arg=-|c=-|a=-" ]
+}
+
+@test "ch04 web: cookies: Set-Cookie with Path=/, read back (quotes removed); a bad value is refused" {
+    start_server "$WEB"
+    run get '/args?set=v1'
+    [[ "$output" == *$'Set-Cookie: c=v1; Path=/\r'* ]]
+    run get /args 'Cookie: a=1; c="v2"\r\n'
+    [ "$(response_body)" = "q=-|b=-|arg=-|c=v2|a=1" ]
+    run get '/args?set=bad%3Bv'
+    [[ "$output" == *"bad cookie: Invalid argument"* ]]
+    [[ "$output" != *"Set-Cookie"* ]]
+}
+
+@test "ch04 web: RedirectHandler: /old is 301 to /, the query kept; a temporary one is 302" {
+    start_server "$DEMO"
+    run get /old
+    [[ "$output" == "HTTP/1.1 301 Moved Permanently"*$'Location: /\r'* ]]
+    run get '/old?a=1'
+    [[ "$output" == *$'Location: /?a=1\r'* ]]
+    if command -v curl >/dev/null; then
+        run curl -s -L --max-time 5 "http://127.0.0.1:$PORT/old"
+        [ "$output" = "Hello, world" ]
+    fi
+    stop_clean
+    start_server "$WEB"
+    run get '/temporary?x=1'
+    [[ "$output" == "HTTP/1.1 302 Found"*$'Location: /args?q=moved&x=1\r'* ]]
+}
+
+@test "ch04 web: an asynchronous handler finishes from a timer; another request is served meanwhile" {
+    start_server "$DEMO"
+    local slow="$BATS_TEST_TMPDIR/slow"
+    httpc --send 'GET /sleep/0.6 HTTP/1.1\r\nHost: x\r\n\r\n' >"$slow" &
+    local bg=$!
+    sleep 0.1
+    run get /pid
+    [ "$(response_body)" = "$SERVER_PID" ]
+    [ ! -s "$slow" ]
+    wait "$bg"
+    grep -q "^Slept 0.6 s" "$slow"
+}
+
+@test "ch04 web: a client gone during /sleep, and a stop with one pending: handlers freed, clean exit" {
+    start_server "$DEMO"
+    run httpc --send 'GET /sleep/5 HTTP/1.1\r\nHost: x\r\n\r\n' --timeout 0.1 --reset
+    [ "$status" -eq 3 ]
+    httpc --send 'GET /sleep/10 HTTP/1.1\r\nHost: x\r\n\r\n' --timeout 5 >/dev/null 2>&1 &
+    local client=$!
+    sleep 0.1
+    run get /
+    [ "$(response_body)" = "Hello, world" ]
+    stop_clean
+    wait "$client" || true
+}
+
+@test "ch04 web: write_error overridden by the class writes the error body" {
+    start_server "$WEB"
+    run get /forbidden
+    [[ "$output" == "HTTP/1.1 403 "*$'X-Error: custom\r'* ]]
+    [ "$(response_body)" = "custom error 403" ]
+}
+
+@test "ch04 web: a handler that fails (web_fail) gets a 500, logged, its output dropped, and the server goes on" {
+    start_server "$WEB"
+    run get /fail
+    [[ "$output" == "HTTP/1.1 500 Internal Server Error"* ]]
+    [ "$(response_body)" = "500 Internal Server Error" ]
+    grep -q "uncaught failure in FailHandler for GET /fail (127.0.0.1): failing on purpose" "$SERVER_LOG"
+    run get /path/abc
+    [ "$(response_body)" = "n=3 abc - -" ]
+}
+
+@test "ch04 web: flush sends the headers and switches to chunked" {
+    start_server "$WEB"
+    run get /flush
+    [[ "$output" == *"Transfer-Encoding: chunked"*$'\r\n\r\n7\r\npart 1\n\r\n7\r\npart 2\n\r\n0\r\n\r' ]]
+}
+
+@test "ch04 web: headers: CR/LF and framing headers refused, set replaces, add appends, bad status refused" {
+    start_server "$WEB"
+    run get /headers
+    [ "$(response_body)" = "refused -1 -1 -1 (Invalid argument)" ]
+    [ "$(count '^X-Twice')" -eq 1 ]
+    [[ "$output" == *$'X-Twice: second\r\nX-Multi: 1\r\nX-Multi: 2\r'* ]]
+    [[ "$output" != *"Injected"* ]]
+}
+
+@test "ch04 web: prepare may finish the request alone; on_finish runs after every response" {
+    start_server "$WEB"
+    run get '/hooks?stop=1'
+    [ "$(response_body)" = "stopped in prepare" ]
+    run get /hooks
+    [ "$(response_body)" = "got" ]
+    grep -q "on_finish ran for /hooks?stop=1" "$SERVER_LOG"
+    grep -q "on_finish ran for /hooks$" "$SERVER_LOG"
+}
+
+@test "ch04 http: heads whose lines end in bare LF are answered (RFC 9112 section 2.2), pipelined too" {
+    start_server "$HS"
+    run httpc --send 'GET / HTTP/1.1\nHost: x\n\n' --repeat 2
+    [ "$status" -eq 0 ]
+    [ "$(count '^HTTP/1.1 200 OK')" -eq 2 ]
+    run httpc --send 'GET / HTTP/1.1\r\nHost: x\n\r\n' --repeat 2
+    [ "$status" -eq 0 ]
+    [ "$(count '^HTTP/1.1 200 OK')" -eq 2 ]
+    run httpc --send 'GET / HTTP/1.1\r\nHost: x\r\nBad\rHeader: y\r\n\r\n' --expect-close
+    [[ "${lines[0]}" == "HTTP/1.1 400 Bad Request"* ]] # a bare CR is still refused
+}

@@ -1,5 +1,5 @@
-# chapters/04-iostream/chapter.mk - IOStream and TCPServer on chapter 3's
-# IOLoop. No server.c yet: the chapter builds and tests its modules first.
+# chapters/04-iostream/chapter.mk - IOStream, TCPServer, the HTTP server
+# and the web layer on chapter 3's IOLoop, and the demo server on them.
 CH04 := $(BUILD)/chapters/04-iostream
 CH04_OBJ := $(CH04)/iostream.o $(CH04)/tcpserver.o
 # The chapter's modules include chapter 3's ioloop.h; programs built on them
@@ -26,3 +26,18 @@ CH04_OBJ += $(CH04)/httpserver.o $(CH04)/http1connection.o
 UNIT_OBJS_httpserver_test := $(CH04_OBJ) $(CH03_OBJ)
 $(BUILD)/tests/unit/httpserver_test.o: CPPFLAGS += -Ichapters/04-iostream \
                                                    -Ichapters/03-ioloop
+
+# The web framework (web.c: Application, RequestHandler) and the chapter's
+# demo server on it.
+CH04_OBJ += $(CH04)/web.o
+
+$(CH04)/server: $(CH04)/server.o $(CH04_OBJ) $(CH03_OBJ) $(COMMON_OBJ)
+	$(LINK)
+
+PROGRAMS += $(CH04)/server
+
+# tests/unit/web_test.c: the framework's unit cases, and a server of
+# test-only handlers (arguments, cookies, failures, write_error).
+UNIT_OBJS_web_test := $(CH04_OBJ) $(CH03_OBJ)
+$(BUILD)/tests/unit/web_test.o: CPPFLAGS += -Ichapters/04-iostream \
+                                            -Ichapters/03-ioloop

@@ -1,0 +1,191 @@
+/* web.h - a small web framework on httpserver: an Application routes each
+ * request by regex to a handler class, and a handler object per request
+ * answers it. Tornado's tornado.web.Application and RequestHandler, in C,
+ * callback style.
+ *
+ *     static void hello_get(struct web_handler *h)
+ *     {
+ *         web_write_str(h, "Hello, ");
+ *         web_printf(h, "%s\n", web_path_arg(h, 0));
+ *     }                                            // finished on return
+ *     static const struct web_handler_class hello = {"Hello", .get = hello_get};
+ *     static const struct web_route routes[] = {
+ *         {"/hello/([a-z]+)", &hello, NULL},
+ *         {0}};
+ *
+ *     struct web_application *app = web_application_new(loop, routes);
+ *     struct httpserver *srv =
+ *         httpserver_new(loop, NULL, web_application_handle, app);
+ *     ... httpserver_listen, ioloop_start ...
+ *     httpserver_free(srv);            // before the application
+ *     web_application_free(app);
+ *
+ * A request's life (Tornado: RequestHandler._execute): the first route
+ * whose pattern matches the path picks the class (none: 404); a handler
+ * object is made, zeroed, with the class's state_size bytes of state; then
+ * prepare() (if any), then the method's function (NULL: 405 with an Allow
+ * header; HEAD without head() runs get(), and the server drops the body),
+ * then web_finish() unless the handler called web_async() (Tornado: the
+ * method returned an awaitable): then it finishes later itself, from a
+ * timer or a callback. After finish, on_finish() runs and the handler is
+ * freed: it lives exactly as long as its request, never per connection.
+ *
+ * Who owns what: the application owns the compiled routes, the server owns
+ * the request, the framework owns the handler. Every string a handler gets
+ * (path, query and body arguments, cookies) is owned by the handler and
+ * valid until it is freed; every string it passes in is copied. Outside
+ * its method (from a timer), after web_finish() returns the handler is
+ * gone: do not touch it again.
+ */
+#ifndef CH04_WEB_H
+#define CH04_WEB_H
+
+#include "httpserver.h"
+#include "ioloop.h"
+
+#include <stddef.h>
+
+struct web_handler;
+struct web_application;
+
+typedef void web_method_fn(struct web_handler *h);
+
+/* What a route's handlers do. Any function may be NULL. Tornado: a
+ * RequestHandler subclass; state_size is the room for its own fields
+ * (web_state()), zeroed for each request. */
+struct web_handler_class {
+    const char *name; /* for the log */
+    web_method_fn *prepare; /* before the method; may finish the request */
+    web_method_fn *get, *post, *put, *delete_, *patch, *head, *options;
+    web_method_fn *on_finish; /* after the response is finished */
+    /* Write the body of an error response: status is already set, the
+     * headers cleared. NULL: "STATUS Reason\n" as text/plain. */
+    void (*write_error)(struct web_handler *h, int status);
+    size_t state_size;
+    /* The client went before the handler finished (Tornado:
+     * on_connection_close). An asynchronous handler should cancel what it
+     * waits for and web_finish() here: the server is then shutting down, or
+     * nobody will read the answer. */
+    web_method_fn *on_connection_close;
+};
+
+/* One entry of the routing table, which ends with {0}. pattern is a POSIX
+ * extended regex matched against the whole path (anchored with ^ and $ if
+ * it is not already); its groups become the path arguments. init_args is
+ * handed to the handlers as is (Tornado: the route's kwargs). */
+struct web_route {
+    const char *pattern;
+    const struct web_handler_class *cls;
+    const void *init_args;
+};
+
+/* An application of routes (borrowed: they must outlive it; the patterns
+ * are compiled here). NULL with errno: EINVAL for a pattern regcomp
+ * refuses (logged), ENOMEM. Tornado: web.Application(handlers). */
+struct web_application *web_application_new(struct ioloop *loop,
+                                            const struct web_route *routes);
+
+/* Free the compiled routes. Free the httpserver first: its handlers are
+ * then all finished. */
+void web_application_free(struct web_application *app);
+
+/* The httpserver_request_fn for httpserver_new, with the application as
+ * its arg. Tornado: Application.__call__. */
+void web_application_handle(struct http_request *req, void *app);
+
+/* ---- what a handler reads ---- */
+
+struct http_request *web_request(struct web_handler *h);
+struct ioloop *web_loop(struct web_handler *h);
+const void *web_init_args(struct web_handler *h); /* the route's */
+void *web_state(struct web_handler *h);           /* state_size bytes */
+
+/* Path argument i (the regex's group i + 1), percent-decoded (a '+' stays
+ * a '+'); NULL for a group that did not take part, or i out of range. */
+const char *web_path_arg(struct web_handler *h, int i);
+int web_path_argc(struct web_handler *h);
+
+/* The last value of a query argument ("?a=1&b=x+y%21": a is "1", b is
+ * "x y!"), decoded, or NULL. Tornado: get_query_argument(). */
+const char *web_get_query_argument(struct web_handler *h, const char *name);
+
+/* The same for a body sent as application/x-www-form-urlencoded; NULL for
+ * any other body. Tornado: get_body_argument(). */
+const char *web_get_body_argument(struct web_handler *h, const char *name);
+
+/* The body argument, else the query argument. Tornado: get_argument(). */
+const char *web_get_argument(struct web_handler *h, const char *name);
+
+/* A cookie the request sent (double quotes removed), or NULL. Tornado:
+ * get_cookie(). */
+const char *web_get_cookie(struct web_handler *h, const char *name);
+
+/* ---- what a handler answers ---- */
+
+/* The status (100-599; default 200). EINVAL otherwise; EBUSY once the
+ * headers are sent. Tornado: set_status(). */
+int web_set_status(struct web_handler *h, int status);
+
+/* Set (replacing any of that name) or add a header. EINVAL for a CR, LF or
+ * NUL in either, or a name the server sets itself (Content-Length,
+ * Transfer-Encoding, Connection, Date); EBUSY once the headers are sent.
+ * The default Content-Type is "text/html; charset=UTF-8", as Tornado's.
+ * Tornado: set_header(), add_header(). */
+int web_set_header(struct web_handler *h, const char *name, const char *value);
+int web_add_header(struct web_handler *h, const char *name, const char *value);
+
+/* Add a "Set-Cookie: name=value; Path=/" header. EINVAL for a control
+ * character, space, ';' or ',' in either, '=' in the name. Tornado:
+ * set_cookie(). */
+int web_set_cookie(struct web_handler *h, const char *name, const char *value);
+
+/* Append to the body, held until flush or finish. EBUSY after finish.
+ * Tornado: write(). */
+int web_write(struct web_handler *h, const void *data, size_t len);
+int web_write_str(struct web_handler *h, const char *s);
+int web_printf(struct web_handler *h, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Send the headers and what is written so far; the response is then
+ * chunked (HTTP/1.1). -1 with errno (EPIPE: the client is gone). Tornado:
+ * flush(). */
+int web_flush(struct web_handler *h);
+
+/* The handler will finish later with web_finish(): do not finish when the
+ * method returns. */
+void web_async(struct web_handler *h);
+
+/* End the response, run on_finish, log the request, free the handler
+ * (once its method has returned). EALREADY if finished already. -1 with
+ * EPIPE if the client was gone (the handler is freed all the same).
+ * Tornado: finish(). */
+int web_finish(struct web_handler *h);
+
+/* Whether the response is finished (only meaningful inside the method). */
+int web_finished(struct web_handler *h);
+
+/* Answer 301 (permanent) or 302 with a Location header, and finish.
+ * EINVAL for a URL with a control character; EBUSY once the headers are
+ * sent. Tornado: redirect(). */
+int web_redirect(struct web_handler *h, const char *url, int permanent);
+
+/* Throw away the headers and body so far, answer status through the class's
+ * write_error, and finish. After a flush only finishes (the status line is
+ * gone). Tornado: send_error(). */
+int web_send_error(struct web_handler *h, int status);
+
+/* The handler failed (Tornado: an exception escaped the method): log the
+ * message at error level with the request, and answer 500. The method
+ * should return after it. */
+void web_fail(struct web_handler *h, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* RedirectHandler: redirects every GET (and HEAD) to init_args' url.
+ * Tornado: web.RedirectHandler(url, permanent=True). */
+struct web_redirect_args {
+    const char *url;
+    int permanent; /* 1: 301, 0: 302 */
+};
+extern const struct web_handler_class web_redirect_handler;
+
+#endif
