@@ -561,7 +561,9 @@ static int header_ok(const char *name, const char *value)
     return 1;
 }
 
-int web_add_header(struct web_handler *h, const char *name, const char *value)
+/* Whether a header may still be set: EBUSY once sent, EINVAL if bad. */
+static int header_settable(const struct web_handler *h, const char *name,
+                           const char *value)
 {
     if (h->headers_sent || h->finished) {
         errno = EBUSY;
@@ -571,19 +573,20 @@ int web_add_header(struct web_handler *h, const char *name, const char *value)
         errno = EINVAL;
         return -1;
     }
+    return 0;
+}
+
+int web_add_header(struct web_handler *h, const char *name, const char *value)
+{
+    if (header_settable(h, name, value) < 0)
+        return -1;
     return pairs_add(&h->headers, strdup(name), strdup(value));
 }
 
 int web_set_header(struct web_handler *h, const char *name, const char *value)
 {
-    if (h->headers_sent || h->finished) {
-        errno = EBUSY;
+    if (header_settable(h, name, value) < 0)
         return -1;
-    }
-    if (!header_ok(name, value)) {
-        errno = EINVAL;
-        return -1;
-    }
     pairs_remove(&h->headers, name);
     return pairs_add(&h->headers, strdup(name), strdup(value));
 }
