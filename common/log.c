@@ -38,6 +38,11 @@ static void log_vprint(enum log_level level, const char *fmt, va_list ap,
             message, suffix ? ": " : "", suffix ? suffix : "");
 }
 
+int log_enabled(enum log_level level)
+{
+    return level >= log_threshold;
+}
+
 void log_at(enum log_level level, const char *fmt, ...)
 {
     va_list ap;

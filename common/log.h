@@ -24,6 +24,10 @@ void log_setup(const char *program);
 void log_at(enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Whether a line at level would be printed: a caller skips preparing its
+ * arguments (a clock read, a computed value) for a line that is dropped. */
+int log_enabled(enum log_level level);
+
 #define log_debug(...) log_at(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...)  log_at(LOG_INFO, __VA_ARGS__)
 #define log_warn(...)  log_at(LOG_WARN, __VA_ARGS__)

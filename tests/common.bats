@@ -55,3 +55,6 @@ load helpers
 @test "http parser: http_value_has_token matches whole tokens in a comma-separated list" { unit http_parse_test value_has_token; }
 @test "http parser: the parser is reusable after an invalid head" { unit http_parse_test reusable_after_invalid; }
 @test "http parser: the parser searches afresh when given a shorter buffer" { unit http_parse_test shorter_buffer_restarts_search; }
+@test "http response: http_reason knows every status RFC 9110 lists (403, 416, 418, 421-426, 428, 429, 431, 451, 511...)" { unit http_response_test reasons_known; }
+@test "http response: a status in no list is Unknown" { unit http_response_test reasons_unknown; }
+@test "http response: an error response names its reason in the status line and the body, and closes" { unit http_response_test format_error; }
