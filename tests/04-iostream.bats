@@ -62,8 +62,12 @@ load helpers
     unit iostream_test peer_closes_while_reading_select
 }
 
-@test "ch04 iostream: an idle stream asks for no events, yet notices its peer hang up (epoll)" {
-    unit iostream_test idle_stream_notices_hangup_epoll
+@test "ch04 iostream: a stream with no read pending notices its peer close its end (a FIN, no hang-up) (epoll)" {
+    unit iostream_test idle_stream_notices_close_epoll
+}
+
+@test "ch04 iostream: a stream with no read pending notices its peer close its end (a FIN, no hang-up) (select)" {
+    unit iostream_test idle_stream_notices_close_select
 }
 
 @test "ch04 iostream: iostream_close with a read pending: nothing inside the call, then ECONNRESET and one close callback (epoll)" {
@@ -106,6 +110,14 @@ load helpers
     unit iostream_test writes_in_order_select
 }
 
+@test "ch04 iostream: 16 requests in one read, each answered from its callback: all answers, in order, in fewer than 16 send()s (epoll)" {
+    unit iostream_test pipelined_answers_share_a_send_epoll
+}
+
+@test "ch04 iostream: 16 requests in one read, each answered from its callback: all answers, in order, in fewer than 16 send()s (select)" {
+    unit iostream_test pipelined_answers_share_a_send_select
+}
+
 @test "ch04 iostream: iostream_free from the close callback, after the pending read and write failed (epoll)" {
     unit iostream_test free_in_close_callback_epoll
 }
@@ -126,8 +138,20 @@ load helpers
     unit iostream_test idle_stream_holds_no_memory_epoll
 }
 
-@test "ch04 iostream: READ only while a read waits for bytes, WRITE only while bytes are queued (epoll)" {
+@test "ch04 iostream: READ while a read waits or the buffer is empty, never for bytes no read wants; WRITE only while bytes are queued (epoll)" {
     unit iostream_test interest_follows_need_epoll
+}
+
+@test "ch04 iostream: read_until_match: the matcher gets its match_arg, looks lookback bytes back (IOSTREAM_LOOKBACK_ALL: from 0), releases it after the callback (epoll)" {
+    unit iostream_test match_lookback_and_release_epoll
+}
+
+@test "ch04 iostream: read_until_match: the matcher gets its match_arg, looks lookback bytes back (IOSTREAM_LOOKBACK_ALL: from 0), releases it after the callback (select)" {
+    unit iostream_test match_lookback_and_release_select
+}
+
+@test "ch04 iostream: read_until_match: match_arg released exactly once on close, past max_bytes, and on free with the read pending; not if refused (epoll)" {
+    unit iostream_test match_release_on_every_end_epoll
 }
 
 # ---- tcpserver: tests/unit/tcpserver_test.c ----
@@ -210,6 +234,14 @@ count() { grep -c -- "$1" <<<"$output" || true; }
 
 @test "ch04 http: unit: httpserver_free with a request held: its close callback runs, finishing it there frees it" {
     unit httpserver_test free_with_held_request
+}
+
+@test "ch04 http: unit: 16 pipelined requests in one segment are answered in order in fewer than 16 send()s" {
+    unit httpserver_test pipelined_answers_coalesce
+}
+
+@test "ch04 http: unit: a keep-alive connection between requests holds no request (its exchange goes back to the server's spares)" {
+    unit httpserver_test idle_connection_holds_no_request
 }
 
 @test "ch04 http: HTTP/1.1 keeps the connection by default: three requests, three answers with Date and Content-Length, no close" {
@@ -612,6 +644,27 @@ get() { httpc --send "GET $1 HTTP/1.1\r\nHost: x\r\n${2:-}\r\n"; }
     wait "$client" || true
 }
 
+# fd_count: how many descriptors the server holds now.
+fd_count() {
+    ls "/proc/$SERVER_PID/fd" | wc -l
+}
+
+@test "ch04 web: a client that closes during /sleep (a FIN, not a reset) is noticed at once: the handler finishes, the descriptor goes" {
+    local fd base i
+    start_server "$DEMO"
+    base=$(fd_count)
+    exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+    printf 'GET /sleep/30 HTTP/1.1\r\nHost: x\r\n\r\n' >&"$fd"
+    for ((i = 0; i < 100 && $(fd_count) == base; i++)); do sleep 0.02; done
+    [ "$(fd_count)" -eq $((base + 1)) ]
+    sleep 0.2 # the handler is waiting on its timer now
+    exec {fd}>&- # as a browser tab closed: the socket sends its FIN
+    for ((i = 0; i < 100 && $(fd_count) > base; i++)); do sleep 0.02; done
+    echo "descriptors: $base before, $(fd_count) after the close"
+    [ "$(fd_count)" -eq "$base" ] # within 2 s, not after the 30 s sleep
+    stop_clean
+}
+
 @test "ch04 web: write_error overridden by the class writes the error body" {
     start_server "$WEB"
     run get /forbidden
@@ -664,4 +717,131 @@ get() { httpc --send "GET $1 HTTP/1.1\r\nHost: x\r\n${2:-}\r\n"; }
     [ "$(count '^HTTP/1.1 200 OK')" -eq 2 ]
     run httpc --send 'GET / HTTP/1.1\r\nHost: x\r\nBad\rHeader: y\r\n\r\n' --expect-close
     [[ "${lines[0]}" == "HTTP/1.1 400 Bad Request"* ]] # a bare CR is still refused
+}
+
+# ---- heads too large, and descriptors run out: the limits through the
+# demo server (chapters/04-iostream/server.c) and httpserver_test ----
+
+# A limit from common/http_parse.h, so that the tests follow it.
+parse_limit() {
+    sed -n "s/^#define $1 \([0-9]*\).*/\1/p" "$TOP/common/http_parse.h"
+}
+
+@test "ch04 server: one 70 KB header is 431 with Connection: close; 100 header fields are served, 101 are 431 (common/http_parse.h)" {
+    local max_size max_fields fields="" pad i
+    max_size=$(parse_limit HTTP_MAX_HEAD_SIZE)
+    max_fields=$(parse_limit HTTP_MAX_HEADERS)
+    [ "$max_size" -lt 70000 ]
+    [ "$max_fields" -eq 100 ]
+    start_server "$DEMO"
+    pad=$(head -c 70000 /dev/zero | tr '\0' a)
+    run httpc --send "GET / HTTP/1.1\r\nHost: x\r\nX-Pad: $pad\r\n\r\n" --expect-close
+    [ "$status" -eq 0 ]
+    [[ "$output" == "HTTP/1.1 431 Request Header Fields Too Large"*$'Connection: close\r'*"431 Request Header Fields Too Large"* ]]
+    for ((i = 1; i < max_fields; i++)); do fields+="X-$i: v\r\n"; done # and Host
+    run httpc --send "GET / HTTP/1.1\r\nHost: x\r\n$fields\r\n"
+    [ "$status" -eq 0 ]
+    [[ "$output" == "HTTP/1.1 200 OK"*"Hello, world"* ]]
+    run httpc --send "GET / HTTP/1.1\r\nHost: x\r\n${fields}X-$max_fields: v\r\n\r\n" --expect-close
+    [ "$status" -eq 0 ]
+    [[ "$output" == "HTTP/1.1 431 Request Header Fields Too Large"*$'Connection: close\r'* ]]
+}
+
+@test "ch04 server: a 200 KB header line sent in one go (past the read buffer) is answered 431, not reset, and the server goes on" {
+    start_server "$DEMO"
+    {
+        printf 'GET / HTTP/1.1\r\nHost: x\r\nX-Big: '
+        head -c 200000 /dev/zero | tr '\0' a
+        printf '\r\n\r\n'
+    } >"$BATS_TEST_TMPDIR/req"
+    run httpc --file "$BATS_TEST_TMPDIR/req" --expect-close
+    [ "$status" -eq 0 ]
+    [[ "$output" == "HTTP/1.1 431 Request Header Fields Too Large"*$'Connection: close\r'*"431 Request Header Fields Too Large"* ]]
+    [[ "$output" == *"closed by server"* ]] # our FIN after the answer
+    run httpc --send "$GET"
+    [[ "$output" == "HTTP/1.1 200 OK"*"Hello, world"* ]]
+}
+
+@test "ch04 server: an endless head with no newline gets 431 once past the limit, and is closed after a bounded drain" {
+    start_server "$DEMO"
+    { printf 'GET /'; head -c 4000000 /dev/zero | tr '\0' a; } >"$BATS_TEST_TMPDIR/req"
+    # Held to the limit, the server closes long before 4 MB; buffering
+    # them all and waiting for more would end in httpc's timeout (3).
+    run httpc --file "$BATS_TEST_TMPDIR/req" --expect-close --timeout 10
+    [ "$status" -eq 0 ]
+    [[ "$output" == "HTTP/1.1 431 Request Header Fields Too Large"*$'Connection: close\r'* ]]
+    run httpc --send "$GET"
+    [[ "$output" == "HTTP/1.1 200 OK"*"Hello, world"* ]]
+}
+
+@test "ch04 http: an unfinished head past --max-header-size is 431 at once, without waiting for its end or the idle timeout" {
+    start_server "$HS" --max-header-size 1024 --idle-timeout 30
+    local pad
+    pad=$(head -c 3000 /dev/zero | tr '\0' a)
+    run httpc --send "GET / HTTP/1.1\r\nHost: x\r\nX-Pad: $pad" --expect-close --timeout 10
+    [ "$status" -eq 0 ]
+    [[ "$output" == "HTTP/1.1 431 Request Header Fields Too Large"*$'Connection: close\r'* ]]
+    closed_within 0 5
+}
+
+# utime + stime of the server so far, in clock ticks (/proc/PID/stat
+# fields 14 and 15, after the parenthesised name).
+cpu_ticks() {
+    sed 's/^.*) //' "/proc/$SERVER_PID/stat" | awk '{ print $12 + $13 }'
+}
+
+@test "ch04 server: out of descriptors (ulimit -n 64): stays up, no busy loop, logs it once, serves again once they are freed" {
+    local fds=() fd i before after
+    SERVER_NOFILE=64 start_server "$DEMO"
+    for ((i = 0; i < 80; i++)); do # more than 64 descriptors can serve
+        exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+        fds+=("$fd")
+    done
+    wait_for_line "$SERVER_LOG" "accept: Too many open files; closing new connections until descriptors are free"
+    # A second of new clients arriving while it is out: each must be
+    # refused without the loop spinning on a listener that stays readable.
+    before=$(cpu_ticks)
+    for ((i = 0; i < 10; i++)); do
+        exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+        fds+=("$fd")
+        sleep 0.1
+    done
+    after=$(cpu_ticks)
+    echo "CPU while out of descriptors: $((after - before)) ticks of 1/$(getconf CLK_TCK) s"
+    awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" 'BEGIN { exit !(t / hz < 0.3) }'
+    kill -0 "$SERVER_PID"
+    for fd in "${fds[@]}"; do exec {fd}>&-; done
+    for ((i = 0; i < 50; i++)); do # the idle connections close: then a 200
+        run httpc --send "$GET" --timeout 1
+        [[ "$output" != "HTTP/1.1 200 OK"* ]] || break
+        sleep 0.1
+    done
+    [[ "$output" == "HTTP/1.1 200 OK"*"Hello, world"* ]]
+    [ "$(grep -c "Too many open files" "$SERVER_LOG")" -eq 1 ] # once per burst
+    grep -qE "accept: descriptors free again; [0-9]+ connection\(s\) closed unserved" "$SERVER_LOG"
+}
+
+@test "ch04 server: out of descriptors with the reserve lost too (prlimit under the open ones): the pause alone stops a spin; the queued client is served after" {
+    command -v prlimit >/dev/null || skip "prlimit not installed"
+    local soft client before after
+    start_server "$DEMO"
+    soft=$(prlimit --pid "$SERVER_PID" --nofile --noheadings --raw --output SOFT)
+    # Every descriptor the server could get is now over its limit: accept,
+    # and the reopening of the reserve after giving it up, both fail, and
+    # nothing empties the queue. Only the pause keeps the loop from
+    # calling accept() again at once, for ever.
+    prlimit --pid "$SERVER_PID" --nofile=3:
+    httpc --send "$GET" --timeout 10 >"$BATS_TEST_TMPDIR/queued" 2>&1 &
+    client=$!
+    wait_for_line "$SERVER_LOG" "accept: Too many open files"
+    before=$(cpu_ticks)
+    sleep 1
+    after=$(cpu_ticks)
+    echo "CPU while out of descriptors: $((after - before)) ticks of 1/$(getconf CLK_TCK) s"
+    awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" 'BEGIN { exit !(t / hz < 0.3) }'
+    kill -0 "$SERVER_PID"
+    prlimit --pid "$SERVER_PID" --nofile="$soft":
+    wait "$client" # still queued, not refused: answered once a descriptor is free
+    grep -q "^HTTP/1.1 200 OK" "$BATS_TEST_TMPDIR/queued"
+    wait_for_line "$SERVER_LOG" "accept: descriptors free again"
 }

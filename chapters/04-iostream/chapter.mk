@@ -27,9 +27,10 @@ UNIT_OBJS_httpserver_test := $(CH04_OBJ) $(CH03_OBJ)
 $(BUILD)/tests/unit/httpserver_test.o: CPPFLAGS += -Ichapters/04-iostream \
                                                    -Ichapters/03-ioloop
 
-# The web framework (web.c: Application, RequestHandler) and the chapter's
-# demo server on it.
-CH04_OBJ += $(CH04)/web.o
+# The web framework (web.c: Application, RequestHandler; httputil.c: the
+# parsing and formatting it needs; static.c: StaticFileHandler) and the
+# chapter's demo server on it.
+CH04_OBJ += $(CH04)/httputil.o $(CH04)/web.o $(CH04)/static.o
 
 $(CH04)/server: $(CH04)/server.o $(CH04_OBJ) $(CH03_OBJ) $(COMMON_OBJ)
 	$(LINK)
@@ -41,3 +42,10 @@ PROGRAMS += $(CH04)/server
 UNIT_OBJS_web_test := $(CH04_OBJ) $(CH03_OBJ)
 $(BUILD)/tests/unit/web_test.o: CPPFLAGS += -Ichapters/04-iostream \
                                             -Ichapters/03-ioloop
+
+# tests/unit/static_test.c: httputil.c's parsers and dates, the static
+# handler's content types, and a server of handlers that set a
+# Content-Length (fixed-length streaming, for tests/04-static.bats).
+UNIT_OBJS_static_test := $(CH04_OBJ) $(CH03_OBJ)
+$(BUILD)/tests/unit/static_test.o: CPPFLAGS += -Ichapters/04-iostream \
+                                               -Ichapters/03-ioloop

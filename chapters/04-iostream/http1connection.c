@@ -25,6 +25,10 @@
  * before closing (nginx: lingering_timeout, lingering_time). */
 #define HTTP1_LINGER_SECONDS 5.0
 #define HTTP1_LINGER_BYTES (1024 * 1024)
+/* Pipelined requests are read and answered while less than this waits to
+ * be sent on the connection: answers that join in one send(), and a bound
+ * on what a client that does not read them makes us hold. */
+#define HTTP1_MAX_QUEUED 65536
 
 static void http1_read_head(struct http1_connection *c);
 
@@ -95,12 +99,7 @@ void http1_connection_free(struct http1_connection *c)
     http1_unlink(c);
     http1_cancel_timer(c);
     iostream_free(c->stream); /* NULL-safe; safe inside its callbacks */
-    if (c->req)
-        buffer_free(&c->req->body);
-    free(c->req);
-    free(c->text);
-    buffer_free(&c->out);
-    buffer_free(&c->body_out);
+    http1_exchange_give(c);
     free(c);
 }
 
@@ -120,25 +119,26 @@ static void http1_fail(struct http1_connection *c, const char *what)
 static void http1_on_close(struct iostream *s, void *arg)
 {
     struct http1_connection *c = arg;
-    http_request_close_fn *fn = c->close_fn;
+    http_request_close_fn *fn;
 
     http1_cancel_timer(c);
     if (!c->held) {
         http1_connection_free(c);
         return;
     }
+    fn = c->x->close_fn; /* held: the exchange is there */
     iostream_free(s);
     c->stream = NULL;
-    c->close_fn = NULL;
+    c->x->close_fn = NULL;
     if (fn)
-        fn(c->req, c->close_arg);
+        fn(&c->x->req, c->x->close_arg);
 }
 
 void http1_connection_close_all(struct httpserver *srv)
 {
     while (srv->conns) {
         struct http1_connection *c = srv->conns;
-        http_request_close_fn *fn = c->close_fn;
+        http_request_close_fn *fn = c->held ? c->x->close_fn : NULL;
 
         http1_unlink(c);
         c->srv = NULL;
@@ -149,9 +149,9 @@ void http1_connection_close_all(struct httpserver *srv)
             http1_connection_free(c);
             continue;
         }
-        c->close_fn = NULL;
+        c->x->close_fn = NULL;
         if (fn)
-            fn(c->req, c->close_arg); /* may finish, and so free, c */
+            fn(&c->x->req, c->x->close_arg); /* may finish, and so free, c */
     }
 }
 
@@ -188,9 +188,10 @@ void http1_connection_start(struct httpserver *srv, struct iostream *stream,
     if (srv->conns)
         srv->conns->prev = c;
     srv->conns = c;
-    /* The stream's buffer bounds what a client can make us hold: a head a
-     * little over the limit still arrives whole (and gets its 431); a body
-     * passes a piece at a time. Past it, the stream closes. */
+    /* The stream's buffer bounds what a client can make us hold: a head
+     * over the limit is cut short once past it (http1_head_end), which
+     * one more read fits in, and gets its 431; a body passes a piece at a
+     * time. Past the buffer, the stream closes. */
     if (head_room < HTTP1_PIECE)
         head_room = HTTP1_PIECE;
     iostream_set_max_buffer_size(stream, head_room + HTTP1_PIECE);
@@ -261,6 +262,7 @@ static void http1_send_error(struct http1_connection *c, int status)
     static const char fixed[] = "Content-Type: text/plain; charset=UTF-8\r\n"
                                 "Connection: close\r\n";
     double linger = HTTP1_LINGER_SECONDS;
+    struct buffer out; /* its own: an error may come before any exchange */
 
     log_debug("%s: answering %d", c->peer_ip, status);
     c->state = HTTP1_CLOSING;
@@ -268,16 +270,16 @@ static void http1_send_error(struct http1_connection *c, int status)
         c->srv->options.idle_timeout < linger)
         linger = c->srv->options.idle_timeout;
     http1_set_deadline(c, linger); /* for the write and the linger both */
-    buffer_consume(&c->out, buffer_len(&c->out));
-    if (http1_put_status(&c->out, status) < 0 ||
-        buffer_append(&c->out, fixed, sizeof fixed - 1) < 0 ||
-        buffer_append(&c->out, len_line, (size_t)line_len) < 0 ||
-        buffer_append(&c->out, "\r\n", 2) < 0 ||
-        buffer_append(&c->out, body, (size_t)body_len) < 0 ||
-        iostream_write(c->stream, buffer_data(&c->out), buffer_len(&c->out),
+    buffer_init(&out);
+    if (http1_put_status(&out, status) < 0 ||
+        buffer_append(&out, fixed, sizeof fixed - 1) < 0 ||
+        buffer_append(&out, len_line, (size_t)line_len) < 0 ||
+        buffer_append(&out, "\r\n", 2) < 0 ||
+        buffer_append(&out, body, (size_t)body_len) < 0 ||
+        iostream_write(c->stream, buffer_data(&out), buffer_len(&out),
                        http1_on_error_sent, c) < 0)
         http1_fail(c, "write");
-    buffer_consume(&c->out, buffer_len(&c->out));
+    buffer_free(&out);
 }
 
 /* ---- delivering ---- */
@@ -290,7 +292,7 @@ static void http1_deliver(struct http1_connection *c)
     c->deadline = 0;
     c->held = 1;
     http1_response_reset(c);
-    srv->on_request(c->req, srv->arg); /* c may be gone when it returns */
+    srv->on_request(&c->x->req, srv->arg); /* c may be gone on return */
 }
 
 /* ---- bodies by Content-Length ---- */
@@ -307,14 +309,14 @@ static void http1_on_piece(struct iostream *s, int status, const char *data,
     (void)s;
     if (status < 0) /* the client went mid-body: the request is dropped */
         return;
-    if (buffer_append(&c->req->body, data, len) < 0) {
+    if (buffer_append(&c->x->req.body, data, len) < 0) {
         http1_send_error(c, 500);
         return;
     }
-    c->body_left -= len;
-    if (c->req->head.chunked)
+    c->x->body_left -= len;
+    if (c->x->req.head.chunked)
         http1_read_chunk_data(c);
-    else if (c->body_left > 0)
+    else if (c->x->body_left > 0)
         http1_read_body_piece(c);
     else
         http1_deliver(c);
@@ -322,7 +324,8 @@ static void http1_on_piece(struct iostream *s, int status, const char *data,
 
 static void http1_read_body_piece(struct http1_connection *c)
 {
-    size_t n = c->body_left < HTTP1_PIECE ? (size_t)c->body_left : HTTP1_PIECE;
+    uint64_t left = c->x->body_left;
+    size_t n = left < HTTP1_PIECE ? (size_t)left : HTTP1_PIECE;
 
     if (iostream_read_bytes(c->stream, n, http1_on_piece, c) < 0)
         http1_fail(c, "read");
@@ -382,8 +385,8 @@ static void http1_on_trailer(struct iostream *s, int status,
         http1_deliver(c);
         return;
     }
-    c->trailer_bytes += len; /* trailer fields are read and dropped */
-    if (c->trailer_bytes > c->srv->options.max_header_size)
+    c->x->trailer_bytes += len; /* trailer fields are read and dropped */
+    if (c->x->trailer_bytes > c->srv->options.max_header_size)
         http1_send_error(c, 431);
     else if (iostream_read_until(s, "\r\n", 0, http1_on_trailer, c) < 0)
         http1_fail(c, "read");
@@ -402,7 +405,7 @@ static void http1_on_chunk_end(struct iostream *s, int status,
         http1_send_error(c, 400);
         return;
     }
-    if (buffer_append(&c->req->body, data, len - 2) < 0) {
+    if (buffer_append(&c->x->req.body, data, len - 2) < 0) {
         http1_send_error(c, 500);
         return;
     }
@@ -413,7 +416,7 @@ static void http1_on_chunk_end(struct iostream *s, int status,
  * (alone, if the data ended a piece just short of it). */
 static void http1_read_chunk_data(struct http1_connection *c)
 {
-    uint64_t left = c->body_left;
+    uint64_t left = c->x->body_left;
     size_t piece = left < HTTP1_PIECE ? (size_t)left : HTTP1_PIECE;
     int rc;
 
@@ -429,7 +432,7 @@ static void http1_on_chunk_line(struct iostream *s, int status,
                                 const char *data, size_t len, void *arg)
 {
     struct http1_connection *c = arg;
-    struct buffer *body = &c->req->body;
+    struct buffer *body = &c->x->req.body;
     uint64_t size;
 
     if (status < 0)
@@ -440,11 +443,11 @@ static void http1_on_chunk_line(struct iostream *s, int status,
     } else if (size > c->srv->options.max_body_size - buffer_len(body)) {
         http1_send_error(c, 413); /* checked before a byte of it is read */
     } else if (size == 0) {
-        c->trailer_bytes = 0;
+        c->x->trailer_bytes = 0;
         if (iostream_read_until(s, "\r\n", 0, http1_on_trailer, c) < 0)
             http1_fail(c, "read");
     } else {
-        c->body_left = size;
+        c->x->body_left = size;
         http1_read_chunk_data(c);
     }
 }
@@ -474,8 +477,8 @@ static int all_blank(const char *data, size_t len)
 static void http1_start_body(struct http1_connection *c)
 {
     const struct httpserver_options *o = &c->srv->options;
-    const struct http_request_head *h = &c->req->head;
-    const char *expect = http_request_header(c->req, "Expect");
+    const struct http_request_head *h = &c->x->req.head;
+    const char *expect = http_request_header(&c->x->req, "Expect");
     static const char go_on[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
     if (!h->chunked && h->content_length <= 0) {
@@ -490,7 +493,7 @@ static void http1_start_body(struct http1_connection *c)
     /* Room for the whole body at once, up to a bound: a client must send
      * bytes, not merely announce them, to make us hold memory. */
     if (!h->chunked &&
-        buffer_reserve(&c->req->body, h->content_length < HTTP1_RESERVE
+        buffer_reserve(&c->x->req.body, h->content_length < HTTP1_RESERVE
                                           ? (size_t)h->content_length
                                           : HTTP1_RESERVE) < 0) {
         http1_send_error(c, 500);
@@ -507,7 +510,7 @@ static void http1_start_body(struct http1_connection *c)
     if (h->chunked) {
         http1_read_chunk_line(c);
     } else {
-        c->body_left = (uint64_t)h->content_length;
+        c->x->body_left = (uint64_t)h->content_length;
         http1_read_body_piece(c);
     }
 }
@@ -519,12 +522,14 @@ static void http1_on_head(struct iostream *s, int status, const char *data,
     int error;
 
     (void)s;
-    if (status < 0) /* closed, or the head outgrew the buffer: the close */
-        return;     /* callback follows */
+    if (status < 0) /* closed: the close callback follows */
+        return;
     if (all_blank(data, len)) {
         http1_read_head(c);
         return;
     }
+    /* Too large, whole or cut short by http1_head_end: 431, then the
+     * lingering close reads and drops the rest of it, up to its bound. */
     if (len > c->srv->options.max_header_size)
         error = 431;
     else
@@ -538,9 +543,17 @@ static void http1_on_head(struct iostream *s, int status, const char *data,
 /* Where a head ends: a line feed, an optional CR, and a line feed. That is
  * "\r\n\r\n", or the bare-LF spellings RFC 9112 section 2.2 lets a server
  * accept (Tornado reads up to the regex \r?\n\r?\n); the parser then
- * checks every line. The longest match is 3 bytes: look 2 back. */
-static size_t http1_head_end(const char *data, size_t len, size_t from)
+ * checks every line. The longest match is 3 bytes: look 2 back.
+ *
+ * No end yet, and already more than max_header_size: the head is too
+ * large whatever follows, so the read ends here with what has come, and
+ * http1_on_head answers 431. Waiting for the end instead would let the
+ * stream's buffer fill, and the stream close unanswered (Tornado closes
+ * too; a client with a bad request should hear why). */
+static size_t http1_head_end(const char *data, size_t len, size_t from,
+                             void *arg)
 {
+    const struct http1_connection *c = arg;
     const char *p = memchr(data + from, '\n', len - from);
 
     for (; p; p = memchr(p + 1, '\n', (size_t)(data + len - p - 1))) {
@@ -550,14 +563,14 @@ static size_t http1_head_end(const char *data, size_t len, size_t from)
         if (next + 1 < len && data[next] == '\r' && data[next + 1] == '\n')
             return next + 2;
     }
-    return 0;
+    return len > c->srv->options.max_header_size ? len : 0;
 }
 
 /* Wait for the next head. */
 static void http1_read_head(struct http1_connection *c)
 {
     c->state = HTTP1_HEAD;
-    if (iostream_read_until_match(c->stream, http1_head_end, 2, 0,
+    if (iostream_read_until_match(c->stream, http1_head_end, NULL, c, 2, 0,
                                   http1_on_head, c) < 0)
         http1_fail(c, "read");
 }
@@ -576,22 +589,29 @@ static void http1_on_drained(struct iostream *s, int status, void *arg)
         iostream_close(s);
 }
 
-/* The whole response is queued. The next head is read only once it has
- * left (Tornado waits the same way): a client that pipelines without
- * reading its answers cannot make us queue without bound. The common case,
- * a response the kernel took at once, goes straight on. */
+/* The whole response is queued. The next head is read at once while
+ * less than HTTP1_MAX_QUEUED waits to be sent: a response queued inside
+ * the stream's callback leaves when the callback's frame ends, and if the
+ * next request is already in the buffer (pipelining), its response joins
+ * this one in that send(). Past the bound, the next head waits until the
+ * queue has left (Tornado always waits so): a client that pipelines
+ * without reading its answers cannot make us queue without bound. */
 void http1_connection_finished(struct http1_connection *c)
 {
     struct iostream *s = c->stream;
+    size_t queued = iostream_write_pending(s);
+    const struct http1_exchange *x = c->x;
 
-    c->state = c->keep_alive ? HTTP1_DRAIN : HTTP1_CLOSING;
+    c->state = x->keep_alive ? HTTP1_DRAIN : HTTP1_CLOSING;
     /* The idle deadline covers a client that does not read its answer. */
     http1_set_deadline(c, c->srv->options.idle_timeout);
-    if (iostream_write_pending(s) > 0) {
+    /* A flush callback still due (on_flushed) must run before the next
+     * request has the connection: wait for the drain then, too. */
+    if (x->keep_alive && !x->flush_waits && queued < HTTP1_MAX_QUEUED) {
+        http1_read_head(c);
+    } else if (queued > 0) {
         if (iostream_write(s, "", 0, http1_on_drained, c) < 0)
             http1_fail(c, "write");
-    } else if (c->keep_alive) {
-        http1_read_head(c);
     } else {
         iostream_close(s);
     }

@@ -67,6 +67,7 @@ void httpserver_free(struct httpserver *srv)
         return;
     tcpserver_free(srv->tcp);
     http1_connection_close_all(srv);
+    http1_exchange_free_spares(srv);
     free(srv);
 }
 
@@ -170,11 +171,12 @@ static void apply_xheaders(struct http_request *req)
 /* Fill the request's fields from its parsed head. */
 static void fill_request(struct http1_connection *c, size_t head_len)
 {
-    struct http_request *req = c->req;
-    char *path = c->text + head_len + 1;
+    struct http1_exchange *x = c->x;
+    struct http_request *req = &x->req;
+    char *path = x->text + head_len + 1;
     const char *query;
 
-    terminate_strings(c->text, &req->head);
+    terminate_strings(x->text, &req->head);
     req->method = req->head.method;
     req->uri = req->head.target;
     req->version = req->head.version;
@@ -193,6 +195,71 @@ static void fill_request(struct http1_connection *c, size_t head_len)
         apply_xheaders(req);
 }
 
+/* A spare exchange, else a new one (zeroed: its buffers empty). */
+static struct http1_exchange *exchange_take(struct httpserver *srv)
+{
+    struct http1_exchange *x = srv->spares;
+
+    if (!x)
+        return calloc(1, sizeof *x);
+    srv->spares = x->next;
+    srv->nspares--;
+    return x;
+}
+
+static void exchange_free(struct http1_exchange *x)
+{
+    buffer_free(&x->req.body);
+    buffer_free(&x->out);
+    buffer_free(&x->body_out);
+    free(x->text);
+    free(x);
+}
+
+/* A few spares are enough: each one is in use only from a head to its
+ * finish, and most handlers finish before returning. More are freed, and
+ * so is a copy of a big head: a spare holds only what a small request
+ * needs (its buffers keep at most 4 KiB each once emptied). */
+#define HTTPSERVER_MAX_SPARES 16
+#define HTTPSERVER_SPARE_TEXT 4096
+
+void http1_exchange_give(struct http1_connection *c)
+{
+    struct http1_exchange *x = c->x;
+    struct httpserver *srv = c->srv;
+
+    c->x = NULL;
+    if (!x)
+        return;
+    if (!srv || srv->nspares >= HTTPSERVER_MAX_SPARES) {
+        exchange_free(x);
+        return;
+    }
+    if (x->text_cap > HTTPSERVER_SPARE_TEXT) {
+        free(x->text);
+        x->text = NULL;
+        x->text_cap = 0;
+    }
+    /* A body refused half-way (413, 400) is still here: emptying a
+     * buffer frees it if it grew past 4 KiB (common/buffer.c). */
+    buffer_consume(&x->req.body, buffer_len(&x->req.body));
+    buffer_consume(&x->out, buffer_len(&x->out));
+    buffer_consume(&x->body_out, buffer_len(&x->body_out));
+    x->next = srv->spares;
+    srv->spares = x;
+    srv->nspares++;
+}
+
+void http1_exchange_free_spares(struct httpserver *srv)
+{
+    while (srv->spares) {
+        struct http1_exchange *x = srv->spares;
+        srv->spares = x->next;
+        exchange_free(x);
+    }
+    srv->nspares = 0;
+}
+
 /* The copy has room for the path after it, as its own C string. */
 int http1_parse_request(struct http1_connection *c, const char *data,
                         size_t len)
@@ -200,21 +267,22 @@ int http1_parse_request(struct http1_connection *c, const char *data,
     struct http_head_parser parser;
     size_t need = 2 * len + 2, used;
     enum http_parse_status rc;
+    struct http1_exchange *x = c->x;
 
-    if (!c->req && !(c->req = calloc(1, sizeof *c->req)))
+    if (!x && !(x = c->x = exchange_take(c->srv)))
         return 500;
-    if (need > c->text_cap) {
-        char *text = realloc(c->text, need);
+    if (need > x->text_cap) {
+        char *text = realloc(x->text, need);
         if (!text)
             return 500;
-        c->text = text;
-        c->text_cap = need;
+        x->text = text;
+        x->text_cap = need;
     }
-    memcpy(c->text, data, len);
-    c->text[len] = '\0';
+    memcpy(x->text, data, len);
+    x->text[len] = '\0';
     http_head_parser_init(&parser);
     parser.max_head_size = c->srv->options.max_header_size;
-    rc = http_parse_head(&parser, c->text, len, &c->req->head, &used);
+    rc = http_parse_head(&parser, x->text, len, &x->req.head, &used);
     if (rc == HTTP_PARSE_INVALID)
         return parser.status;
     /* The parser also ends a head at a bare-LF blank line: one that ends
@@ -291,55 +359,60 @@ int http1_put_status(struct buffer *b, int status)
  * close ends the body. */
 static int put_framing(struct http1_connection *c, int streaming)
 {
+    struct http1_exchange *x = c->x;
     char line[64];
     size_t n = 0;
 
-    if (c->no_body) {
+    if (x->no_body) {
         /* 1xx, 204, 304: no body, so nothing to frame */
-    } else if (!streaming) {
+    } else if (!streaming || x->fixed_length) {
         memcpy(line, "Content-Length: ", 16);
-        n = 16 + put_number(line + 16, c->body_count, 10);
+        n = 16 + put_number(line + 16,
+                            x->fixed_length ? x->content_length
+                                            : x->body_count,
+                            10);
         memcpy(line + n, "\r\n", 2);
         n += 2;
-    } else if (c->req->version == 11) {
+    } else if (x->req.version == 11) {
         memcpy(line, "Transfer-Encoding: chunked\r\n", 28);
         n = 28;
-        c->chunked = 1;
+        x->chunked = 1;
     } else {
-        c->keep_alive = 0;
+        x->keep_alive = 0;
     }
-    if (buffer_append(&c->out, line, n) < 0)
+    if (buffer_append(&x->out, line, n) < 0)
         return -1;
-    if (!c->keep_alive && APPEND_LITERAL(&c->out, "Connection: close\r\n") < 0)
+    if (!x->keep_alive && APPEND_LITERAL(&x->out, "Connection: close\r\n") < 0)
         return -1;
-    if (c->keep_alive && c->req->version == 10 &&
-        APPEND_LITERAL(&c->out, "Connection: keep-alive\r\n") < 0)
+    if (x->keep_alive && x->req.version == 10 &&
+        APPEND_LITERAL(&x->out, "Connection: keep-alive\r\n") < 0)
         return -1;
-    c->headers_sent = 1;
-    return APPEND_LITERAL(&c->out, "\r\n");
+    x->headers_sent = 1;
+    return APPEND_LITERAL(&x->out, "\r\n");
 }
 
 /* Move the body written since the last flush behind the head, as a chunk
  * if chunked. */
 static int put_body(struct http1_connection *c)
 {
-    size_t n = buffer_len(&c->body_out), k = 0;
+    struct http1_exchange *x = c->x;
+    size_t n = buffer_len(&x->body_out), k = 0;
     char size[24];
 
     if (n == 0)
         return 0;
-    if (c->chunked) {
+    if (x->chunked) {
         k = put_number(size, n, 16);
         memcpy(size + k, "\r\n", 2);
         k += 2;
     }
-    if (buffer_reserve(&c->out, k + n + 2) < 0)
+    if (buffer_reserve(&x->out, k + n + 2) < 0)
         return -1;
-    buffer_append(&c->out, size, k);
-    buffer_append(&c->out, buffer_data(&c->body_out), n);
-    if (c->chunked)
-        buffer_append(&c->out, "\r\n", 2);
-    buffer_consume(&c->body_out, n);
+    buffer_append(&x->out, size, k);
+    buffer_append(&x->out, buffer_data(&x->body_out), n);
+    if (x->chunked)
+        buffer_append(&x->out, "\r\n", 2);
+    buffer_consume(&x->body_out, n);
     return 0;
 }
 
@@ -354,10 +427,11 @@ static int gone(const struct http1_connection *c)
  * so the connection goes. */
 static int fail_response(struct http1_connection *c)
 {
+    struct http1_exchange *x = c->x;
     int saved = errno;
 
-    buffer_consume(&c->out, buffer_len(&c->out));
-    buffer_consume(&c->body_out, buffer_len(&c->body_out));
+    buffer_consume(&x->out, buffer_len(&x->out));
+    buffer_consume(&x->body_out, buffer_len(&x->body_out));
     if (c->stream)
         iostream_close(c->stream);
     errno = saved;
@@ -367,21 +441,24 @@ static int fail_response(struct http1_connection *c)
 /* Queue everything in out; cb (may be NULL) when it has been sent. */
 static int send_out(struct http1_connection *c, iostream_write_fn *cb)
 {
-    size_t n = buffer_len(&c->out);
-    int rc = iostream_write(c->stream, n ? buffer_data(&c->out) : "", n, cb, c);
+    struct http1_exchange *x = c->x;
+    size_t n = buffer_len(&x->out);
+    int rc = iostream_write(c->stream, n ? buffer_data(&x->out) : "", n, cb, c);
 
-    buffer_consume(&c->out, n);
+    buffer_consume(&x->out, n);
     return rc;
 }
 
 void http1_response_reset(struct http1_connection *c)
 {
-    c->started = c->headers_sent = c->chunked = c->no_body = 0;
-    c->head_only = strcmp(c->req->method, "HEAD") == 0;
-    c->keep_alive = c->req->head.keep_alive;
-    c->body_count = 0;
-    c->flush_fn = NULL;
-    c->close_fn = NULL;
+    struct http1_exchange *x = c->x;
+    x->started = x->headers_sent = x->chunked = x->no_body = 0;
+    x->fixed_length = 0;
+    x->head_only = strcmp(x->req.method, "HEAD") == 0;
+    x->keep_alive = x->req.head.keep_alive;
+    x->body_count = 0;
+    x->flush_fn = NULL;
+    x->close_fn = NULL;
 }
 
 const char *http_request_header(const struct http_request *req,
@@ -396,20 +473,21 @@ int http_request_start_response(struct http_request *req, int status,
                                 const char *extra_headers)
 {
     struct http1_connection *c = req->connection;
+    struct http1_exchange *x = c->x;
 
-    if (!c->held || c->started || status < 100 || status > 999) {
+    if (!c->held || x->started || status < 100 || status > 999) {
         errno = EINVAL;
         return -1;
     }
-    c->started = 1;
-    c->no_body = status < 200 || status == 204 || status == 304;
+    x->started = 1;
+    x->no_body = status < 200 || status == 204 || status == 304;
     if (gone(c)) {
         errno = EPIPE;
         return -1;
     }
-    if (http1_put_status(&c->out, status) < 0 ||
+    if (http1_put_status(&x->out, status) < 0 ||
         (extra_headers &&
-         buffer_append(&c->out, extra_headers, strlen(extra_headers)) < 0))
+         buffer_append(&x->out, extra_headers, strlen(extra_headers)) < 0))
         return fail_response(c);
     return 0;
 }
@@ -417,12 +495,13 @@ int http_request_start_response(struct http_request *req, int status,
 static int ensure_started(struct http_request *req)
 {
     struct http1_connection *c = req->connection;
+    struct http1_exchange *x = c->x;
 
     if (!c->held) {
         errno = EINVAL;
         return -1;
     }
-    if (!c->started && http_request_start_response(req, 200, NULL) < 0)
+    if (!x->started && http_request_start_response(req, 200, NULL) < 0)
         return -1;
     if (gone(c)) {
         errno = EPIPE;
@@ -434,13 +513,20 @@ static int ensure_started(struct http_request *req)
 int http_request_write(struct http_request *req, const void *data, size_t len)
 {
     struct http1_connection *c = req->connection;
+    struct http1_exchange *x = c->x;
 
     if (ensure_started(req) < 0)
         return -1;
-    c->body_count += len;
-    if (c->no_body || c->head_only)
+    if (x->fixed_length && !x->no_body &&
+        len > x->content_length - x->body_count) {
+        errno = EMSGSIZE; /* Tornado: "Tried to write more data than
+                             Content-Length" */
+        return -1;
+    }
+    x->body_count += len;
+    if (x->no_body || x->head_only)
         return 0; /* counted (HEAD's Content-Length), not sent */
-    if (buffer_append(&c->body_out, data, len) < 0)
+    if (buffer_append(&x->body_out, data, len) < 0)
         return fail_response(c);
     return 0;
 }
@@ -449,47 +535,57 @@ int http_request_write(struct http_request *req, const void *data, size_t len)
 static void on_flushed(struct iostream *s, int status, void *arg)
 {
     struct http1_connection *c = arg;
-    http_request_done_fn *fn = c->flush_fn;
+    struct http1_exchange *x = c->x;
+    http_request_done_fn *fn;
 
     (void)s;
-    c->flush_fn = NULL; /* NULL if finish came first: it cancelled it */
+    if (!x) /* finished since, and the exchange given back */
+        return;
+    fn = x->flush_fn;
+    x->flush_fn = NULL; /* NULL if finish came first: it cancelled it */
     if (fn)
-        fn(c->req, status, c->flush_arg);
+        fn(&x->req, status, x->flush_arg);
 }
 
 int http_request_flush(struct http_request *req,
                        http_request_done_fn *callback, void *arg)
 {
     struct http1_connection *c = req->connection;
+    struct http1_exchange *x = c->x;
 
     if (ensure_started(req) < 0)
         return -1;
-    if (callback && c->flush_fn) {
+    if (callback && x->flush_fn) {
         errno = EBUSY;
         return -1;
     }
-    if ((!c->headers_sent && put_framing(c, 1) < 0) || put_body(c) < 0)
+    if ((!x->headers_sent && put_framing(c, 1) < 0) || put_body(c) < 0)
         return fail_response(c);
     if (send_out(c, callback ? on_flushed : NULL) < 0)
         return fail_response(c);
-    c->flush_fn = callback;
-    c->flush_arg = arg;
+    if (callback) { /* a flush without one leaves a pending one be */
+        x->flush_fn = callback;
+        x->flush_arg = arg;
+    }
     return 0;
 }
 
 int http_request_finish(struct http_request *req)
 {
     struct http1_connection *c = req->connection;
+    struct http1_exchange *x = c->x;
+    int short_body;
 
     if (!c->held) {
         errno = EINVAL;
         return -1;
     }
-    if (!c->started)
+    if (!x->started)
         http_request_start_response(req, 200, NULL);
     c->held = 0;
-    c->flush_fn = NULL;
-    c->close_fn = NULL;
+    x->flush_waits = x->flush_fn != NULL;
+    x->flush_fn = NULL;
+    x->close_fn = NULL;
     buffer_consume(&req->body, buffer_len(&req->body)); /* a big one goes */
     if (!c->stream) { /* closed while the handler held it: we were waited for */
         http1_connection_free(c);
@@ -501,12 +597,40 @@ int http_request_finish(struct http_request *req)
         errno = EPIPE;
         return -1;
     }
-    if ((!c->headers_sent && put_framing(c, 0) < 0) || put_body(c) < 0 ||
-        (c->chunked && !c->head_only &&
-         APPEND_LITERAL(&c->out, "0\r\n\r\n") < 0) ||
+    short_body = x->fixed_length && !x->no_body && !x->head_only &&
+                 x->body_count < x->content_length;
+    if (short_body) /* the client would wait for the rest: close instead */
+        x->keep_alive = 0;
+    if ((!x->headers_sent && put_framing(c, 0) < 0) || put_body(c) < 0 ||
+        (x->chunked && !x->head_only &&
+         APPEND_LITERAL(&x->out, "0\r\n\r\n") < 0) ||
         send_out(c, NULL) < 0)
         return fail_response(c);
     http1_connection_finished(c);
+    http1_exchange_give(c); /* the response is queued: req is done with */
+    if (short_body) {
+        errno = EMSGSIZE;
+        return -1;
+    }
+    return 0;
+}
+
+int http_request_set_content_length(struct http_request *req,
+                                    uint64_t length)
+{
+    struct http1_connection *c = req->connection;
+    struct http1_exchange *x = c->x;
+
+    if (!c->held || x->headers_sent) {
+        errno = c->held ? EBUSY : EINVAL;
+        return -1;
+    }
+    if (length < x->body_count) {
+        errno = EMSGSIZE;
+        return -1;
+    }
+    x->fixed_length = 1;
+    x->content_length = length;
     return 0;
 }
 
@@ -514,9 +638,10 @@ void http_request_set_close_callback(struct http_request *req,
                                      http_request_close_fn *fn, void *arg)
 {
     struct http1_connection *c = req->connection;
+    struct http1_exchange *x = c->x;
 
-    c->close_fn = fn;
-    c->close_arg = arg;
+    x->close_fn = fn;
+    x->close_arg = arg;
 }
 
 int http_request_closed(const struct http_request *req)

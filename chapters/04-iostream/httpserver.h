@@ -39,20 +39,24 @@
  * The protocol, as Tornado speaks it: keep-alive by default in HTTP/1.1
  * and on request in HTTP/1.0; pipelined requests answered strictly in
  * order (the next head is read only once the current response is
- * finished and sent); bodies by Content-Length or chunked; the limits
+ * finished, and sent if 64 KiB or more waits; the answers to requests
+ * that arrived together leave together, in one send()); bodies by
+ * Content-Length or chunked; the limits
  * (413, 431) answered before the body is read; "Expect: 100-continue";
  * timeouts for an idle connection and for a slow body. A response
  * finished without a flush gets a Content-Length and leaves in one send();
  * a flush first switches to chunked (HTTP/1.1) or to a body ended by the
- * close (HTTP/1.0). Errors (400, 413, 431, 501, 505) are answered with
+ * close (HTTP/1.0), unless the handler said the length beforehand
+ * (http_request_set_content_length: a file's size). Errors (400, 413, 431, 501, 505) are answered with
  * "Connection: close", and the rest of the request is read and dropped
  * before the close, so that a reset cannot destroy the answer.
  *
- * Limits of reading with one fixed delimiter (iostream_read_until): a head
- * must end with CRLF CRLF (one ended by bare LFs waits for the idle
- * timeout), and a head that outgrows the stream's buffer (max_header_size
- * + 64 KiB) is closed unanswered, as Tornado does; one under that but over
- * max_header_size gets its 431.
+ * A head ends at its blank line, in CRLFs or bare LFs (RFC 9112 section
+ * 2.2). One over max_header_size gets its 431 as soon as the bytes show
+ * it, whether its end has come or not: a client that never sends the
+ * blank line is answered too, and costs at most max_header_size plus one
+ * read (Tornado closes such a stream unanswered). The rest of it is read
+ * and dropped like any refused request's.
  *
  * Callbacks carry a status and a void *arg, so that chapter 5 can resolve
  * a Future from them without changing this module.
@@ -67,6 +71,7 @@
 
 #include <netinet/in.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define HTTPSERVER_DEFAULT_MAX_BODY_SIZE (100 * 1024 * 1024) /* Tornado's */
 #define HTTPSERVER_DEFAULT_MAX_HEADER_SIZE HTTP_MAX_HEAD_SIZE  /* 64 KiB */
@@ -166,11 +171,24 @@ int http_request_write(struct http_request *req, const void *data,
 
 /* Send what has been written so far, headers first; callback (may be
  * NULL) runs once it has reached the kernel, or failed. The first flush
- * fixes the framing: chunked in HTTP/1.1, read-until-close in HTTP/1.0.
- * EBUSY if a flush callback is still pending; EPIPE once the connection
- * is gone (the callback then never runs). Tornado: flush(). */
+ * fixes the framing: chunked in HTTP/1.1, read-until-close in HTTP/1.0,
+ * unless the length was set. EBUSY if a flush callback is still pending
+ * (a flush without one leaves it pending); EPIPE once the connection is
+ * gone (the callback then never runs). Tornado: flush(). */
 int http_request_flush(struct http_request *req,
                        http_request_done_fn *callback, void *arg);
+
+/* The body will be exactly length bytes (Tornado: a handler's own
+ * Content-Length header, as StaticFileHandler sets it). The head then
+ * says "Content-Length: length" even if the body is flushed in pieces:
+ * no chunks, no close to end it, keep-alive as usual; a HEAD gets the
+ * same header and no body. Writing past length is EMSGSIZE (nothing is
+ * added); finishing short of it sends what there is and closes the
+ * connection (finish is then -1 with EMSGSIZE), since the client would
+ * wait for the rest. Call before the first flush (EBUSY after it);
+ * EMSGSIZE if more than length is written already. */
+int http_request_set_content_length(struct http_request *req,
+                                    uint64_t length);
 
 /* End the response: send what is left (with its Content-Length if nothing
  * was flushed), then read the next request or close. Releases req in every

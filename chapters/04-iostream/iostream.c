@@ -40,9 +40,12 @@ struct iostream {
     unsigned delivering : 1; /* inside a read callback: in holds its bytes */
     unsigned freeing : 1;    /* freed while busy: the busy frame frees it */
     unsigned not_socket : 1; /* send() said ENOTSOCK: write() instead */
+    unsigned send_due : 1;   /* out holds bytes no send() has tried yet */
     unsigned char delim_len;
     char delim[IOSTREAM_MAX_DELIMITER];
     iostream_match_fn *match; /* read_until_match: the matcher, else NULL */
+    iostream_match_free_fn *match_free; /* releases match_arg, or NULL */
+    void *match_arg;
     size_t lookback;          /* read_until_match: bytes to look back */
     struct buffer in, out;
     struct buffer marks;     /* a FIFO of struct write_mark, as bytes */
@@ -88,31 +91,50 @@ static void iostream_shut(struct iostream *s)
 
 /* Close with a reason (0: EOF or a plain close). The pending callbacks get
  * their errors, then the close callback runs, all from the pump. */
+static void iostream_flush(struct iostream *s);
+
 static void iostream_close_with(struct iostream *s, int error)
 {
     if (s->closed)
+        return;
+    /* A plain close in the frame that wrote: what it wrote has not been
+     * tried yet (send_due). One send() now, as outside a frame the write
+     * itself would have made: a reply then a close must not lose the
+     * reply. What the kernel refuses is dropped, as Tornado's close()
+     * drops its write buffer. */
+    if (error == 0 && s->send_due)
+        iostream_flush(s);
+    if (s->closed) /* that send() failed, and closed the stream */
         return;
     s->error = error;
     iostream_shut(s);
     iostream_schedule(s);
 }
 
-/* Ask the loop for READ only while a read waits for bytes: with the buffer
- * empty, or after the buffer was looked at and fell short (no pump is due
- * to look). WRITE only while output is queued. An idle stream asks for
- * nothing, and the loop still reports errors and hang-ups. Inside the
+/* Which events to ask the loop for. READ while a read waits for bytes:
+ * with the buffer empty, or after the buffer was looked at and fell short
+ * (no pump is due to look). With no read pending, READ too while the
+ * buffer is empty: a peer's close (FIN) shows only as a readable socket
+ * and a read() of 0, and a stream nobody reads from must still notice it,
+ * so that a handler waiting on a timer hears that its client has gone
+ * (Tornado listens so too). What that read brings stays in the buffer,
+ * and READ stops until a read wants it: that bounds what a client sending
+ * ahead can make us hold. WRITE only while output is queued that a send()
+ * could not take: output a frame will send when it ends (send_due) needs
+ * no event, and asking for one would cost two epoll_ctl()s. Inside the
  * handler or the pump this waits until the frame ends: the state is still
  * moving. */
 static void iostream_update_interest(struct iostream *s)
 {
     int events = 0;
+    int reading = s->read_kind != READ_NONE;
 
     if (s->closed || s->busy)
         return;
-    if (s->read_kind != READ_NONE && (buffer_len(&s->in) == 0 || !s->pump))
+    if (buffer_len(&s->in) == 0 || (reading && !s->pump))
         events |= IOLOOP_READ;
-    if (buffer_len(&s->out) > 0)
-        events |= IOLOOP_WRITE;
+    if (buffer_len(&s->out) > 0 && !s->send_due)
+        events |= IOLOOP_WRITE; /* a send() was refused: wait for room */
     if (ioloop_update_handler(s->loop, s->fd, events) < 0)
         iostream_close_with(s, errno);
 }
@@ -181,12 +203,15 @@ static void iostream_fill(struct iostream *s, int hangup)
 }
 
 /* read_until_match: the same idea with the caller's matcher, which looks
- * again at the last `lookback` bytes already searched. */
+ * again at the last `lookback` bytes already searched: all of them for
+ * IOSTREAM_LOOKBACK_ALL (SIZE_MAX), which no scanned count exceeds. */
 static int iostream_find_match(struct iostream *s, size_t *len)
 {
     size_t have = buffer_len(&s->in), max = s->read_limit;
     size_t from = s->scanned > s->lookback ? s->scanned - s->lookback : 0;
-    size_t end = have > from ? s->match(buffer_data(&s->in), have, from) : 0;
+    size_t end = have > from ? s->match(buffer_data(&s->in), have, from,
+                                        s->match_arg)
+                             : 0;
 
     if (end) {
         *len = end;
@@ -247,14 +272,19 @@ static int iostream_finish_read(struct iostream *s, int status, size_t len)
 {
     iostream_read_fn *fn = s->read_fn;
     const char *data = s->in.data ? buffer_data(&s->in) : "";
+    iostream_match_free_fn *release = s->match_free;
+    void *match_arg = s->match_arg;
 
     s->read_kind = READ_NONE;
     s->read_fn = NULL;
+    s->match_free = NULL; /* the callback may start the next read */
     if (status < 0)
         errno = s->error ? s->error : ECONNRESET;
     s->delivering = 1;
     fn(s, status, data, len, s->read_arg);
     s->delivering = 0;
+    if (release) /* after the callback, which may look at match_arg */
+        release(match_arg);
     if (s->freeing)
         return -1;
     buffer_consume(&s->in, len);
@@ -307,6 +337,7 @@ static void iostream_flush(struct iostream *s)
 {
     ssize_t n;
 
+    s->send_due = 0; /* this send() tries everything queued */
     do
         n = iostream_send(s, buffer_data(&s->out), buffer_len(&s->out));
     while (n < 0 && errno == EINTR);
@@ -397,6 +428,27 @@ static void iostream_leave(struct iostream *s)
         iostream_update_interest(s);
 }
 
+/* What the frame's callbacks wrote leaves now, in one send(): a handler
+ * that writes its head and its body separately, or answers several
+ * requests that arrived in one read, costs one system call, not one per
+ * write. If the pump is due to deliver another read from the buffer (the
+ * next pipelined request), even that waits: the pump's frame sends this
+ * answer with the next one behind it, and so on until the buffer runs
+ * dry or the reader stops (the HTTP layer stops reading heads while too
+ * much waits here). Skipped if a callback freed the stream. */
+static void iostream_send_frame(struct iostream *s, int freed)
+{
+    struct write_mark m;
+
+    if (freed || !s->send_due || s->closed)
+        return;
+    if (s->pump && s->read_kind != READ_NONE && buffer_len(&s->in) > 0)
+        return;
+    iostream_flush(s);
+    if (iostream_mark_due(s, &m)) /* its callback runs from the pump */
+        iostream_schedule(s);
+}
+
 static int iostream_on_events(struct ioloop *loop, int fd, int events,
                               void *arg)
 {
@@ -408,7 +460,8 @@ static int iostream_on_events(struct ioloop *loop, int fd, int events,
         iostream_flush(s);
     if (!s->closed && (events & (IOLOOP_READ | IOLOOP_ERROR)))
         iostream_fill(s, events & IOLOOP_ERROR);
-    iostream_run_callbacks(s); /* at once: no iteration lost */
+    /* at once: no iteration lost */
+    iostream_send_frame(s, iostream_run_callbacks(s) < 0);
     iostream_leave(s);
     return 0;
 }
@@ -422,7 +475,7 @@ static int iostream_pump(struct ioloop *loop, void *arg)
     (void)loop;
     s->pump = 0;
     iostream_enter(s);
-    iostream_run_callbacks(s);
+    iostream_send_frame(s, iostream_run_callbacks(s) < 0);
     iostream_leave(s);
     return 0;
 }
@@ -438,9 +491,8 @@ struct iostream *iostream_new(struct ioloop *loop, int fd)
     s->loop = loop;
     s->fd = fd;
     s->max_buffer = IOSTREAM_DEFAULT_MAX_BUFFER;
-    /* Registered at once with no interest: errors and hang-ups are still
-     * reported, so even an idle stream notices its peer vanish. */
-    if (ioloop_add_handler(loop, fd, 0, iostream_on_events, s) < 0)
+    /* Registered at once, and idle: READ, to see the peer close. */
+    if (ioloop_add_handler(loop, fd, IOLOOP_READ, iostream_on_events, s) < 0)
         goto fail;
     return s;
 fail:;
@@ -461,6 +513,9 @@ void iostream_free(struct iostream *s)
     if (s->pump)
         ioloop_remove_timeout(s->loop, s->pump);
     s->pump = 0;
+    if (s->match_free) /* a read_until_match that will never end */
+        s->match_free(s->match_arg);
+    s->match_free = NULL;
     s->freeing = 1;
     if (!s->busy)
         iostream_destroy(s);
@@ -517,8 +572,10 @@ int iostream_read_until(struct iostream *s, const char *delimiter,
 }
 
 int iostream_read_until_match(struct iostream *s, iostream_match_fn *match,
-                              size_t lookback, size_t max_bytes,
-                              iostream_read_fn *callback, void *arg)
+                              iostream_match_free_fn *match_free,
+                              void *match_arg, size_t lookback,
+                              size_t max_bytes, iostream_read_fn *callback,
+                              void *arg)
 {
     if (iostream_check_read(s, callback) < 0)
         return -1;
@@ -527,6 +584,8 @@ int iostream_read_until_match(struct iostream *s, iostream_match_fn *match,
         return -1;
     }
     s->match = match;
+    s->match_free = match_free;
+    s->match_arg = match_arg;
     s->lookback = lookback;
     s->read_limit = max_bytes;
     return iostream_start_read(s, READ_UNTIL, callback, arg);
@@ -572,8 +631,12 @@ int iostream_write(struct iostream *s, const void *data, size_t len,
         buffer_append(&s->marks, &m, sizeof m);
     }
     /* Nothing was queued: try now, and a small response leaves in this
-     * call. Otherwise WRITE is already asked for and order is kept. */
-    if (was_idle && len > 0)
+     * call; from inside one of the stream's own callbacks, when the frame
+     * ends (iostream_send_frame), with what else the frame writes.
+     * Otherwise a send is already due, or WRITE asked for: order is kept. */
+    if (was_idle && len > 0 && s->busy)
+        s->send_due = 1;
+    else if (was_idle && len > 0)
         iostream_flush(s);
     if (iostream_mark_due(s, &m)) /* its callback still waits a turn */
         iostream_schedule(s);

@@ -22,10 +22,12 @@
  * that the buffer already satisfies is delivered from an ioloop callback on
  * the next iteration, without a system call.
  *
- * Backpressure both ways: the stream asks the loop for READ only while a
- * read is pending, and for WRITE only while output is queued. The read
- * buffer is allocated when a read needs it and released when it empties,
- * so an idle connection costs the struct and nothing else.
+ * Backpressure both ways: the stream asks the loop for READ while a read
+ * is pending, or while its buffer is empty (to see the peer close); never
+ * while unread bytes wait with no read for them. WRITE only while output
+ * the kernel refused is queued. The read buffer is allocated when bytes
+ * arrive and released when it empties, so an idle connection costs the
+ * struct and nothing else.
  */
 #ifndef CH04_IOSTREAM_H
 #define CH04_IOSTREAM_H
@@ -33,6 +35,7 @@
 #include "ioloop.h"
 
 #include <stddef.h>
+#include <stdint.h> /* SIZE_MAX */
 
 #define IOSTREAM_DEFAULT_MAX_BUFFER (100 * 1024 * 1024) /* Tornado's 100 MB */
 #define IOSTREAM_MAX_DELIMITER 16 /* read_until copies its delimiter inline */
@@ -72,17 +75,34 @@ int iostream_read_until(struct iostream *s, const char *delimiter,
                         void *arg);
 /* Where a match ends in data[0..len): the length of the read it
  * completes, or 0 for none yet. Matches that start before `from` were
- * ruled out by an earlier call, so only data[from..len) needs a look. */
-typedef size_t iostream_match_fn(const char *data, size_t len, size_t from);
+ * ruled out by an earlier call, so only data[from..len) needs a look.
+ * match_arg is the one given to iostream_read_until_match() (which may
+ * be the read's arg, as http1connection.c's is). A matcher may also end the
+ * read early (return len) when it can tell that no match will come in
+ * time: its callback then decides, and can still answer on the stream,
+ * which max_bytes or the buffer's limit would have closed. */
+typedef size_t iostream_match_fn(const char *data, size_t len, size_t from,
+                                 void *match_arg);
+/* Releases a matcher's match_arg (a compiled regex) when the read ends. */
+typedef void iostream_match_free_fn(void *match_arg);
+
+/* lookback for a match of unbounded length (a regex): from is then always
+ * 0, and each search covers the whole buffer again, as Tornado's does. */
+#define IOSTREAM_LOOKBACK_ALL SIZE_MAX
 
 /* read_until with a matcher in place of a fixed delimiter, for an end that
  * has more than one spelling: an HTTP head ends at "\r\n\r\n" or, from a
  * lenient client, "\n\n". lookback is how many bytes before the last
- * search the matcher must see again (the longest match minus one).
- * Tornado: read_until_regex, without the regex. */
+ * search the matcher must see again (the longest match minus one), or
+ * IOSTREAM_LOOKBACK_ALL. Once this returns 0 the stream owns match_arg:
+ * match_free (if not NULL) gets it exactly once, after the read's callback
+ * has returned, or in iostream_free() if the read is still pending. On -1
+ * the caller keeps it. Tornado: read_until_regex, with any matcher. */
 int iostream_read_until_match(struct iostream *s, iostream_match_fn *match,
-                              size_t lookback, size_t max_bytes,
-                              iostream_read_fn *callback, void *arg);
+                              iostream_match_free_fn *match_free,
+                              void *match_arg, size_t lookback,
+                              size_t max_bytes, iostream_read_fn *callback,
+                              void *arg);
 
 int iostream_read_bytes(struct iostream *s, size_t n,
                         iostream_read_fn *callback, void *arg);
@@ -91,12 +111,20 @@ int iostream_read_until_close(struct iostream *s, iostream_read_fn *callback,
 
 /* Queue len bytes (copied) for writing. callback (may be NULL) runs once
  * these bytes, and all queued before them, have reached the kernel.
- * EPIPE if closed; a failure after that reaches callback and closes. */
+ * EPIPE if closed; a failure after that reaches callback and closes.
+ * Called from outside the stream's callbacks, a write into an empty queue
+ * is sent at once. From inside them it waits for the callback's frame to
+ * end, so that all the frame writes leaves in one send(); and while the
+ * next read is being served from the buffer (pipelined requests), until
+ * that one's frame ends too. */
 int iostream_write(struct iostream *s, const void *data, size_t len,
                    iostream_write_fn *callback, void *arg);
 
 /* Close now: remove the handler, close the descriptor, fail what is
- * pending, and schedule the close callback. Harmless if already closed. */
+ * pending, and schedule the close callback. Harmless if already closed.
+ * Unsent bytes are dropped (as Tornado's close drops them), those of a
+ * write made earlier in the same callback too: to close after an answer,
+ * close from the write's callback. */
 void iostream_close(struct iostream *s);
 
 void iostream_set_close_callback(struct iostream *s, iostream_close_fn *fn,

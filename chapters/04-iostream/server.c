@@ -1,9 +1,11 @@
 /* server.c - chapter 4: the demo app on Application and RequestHandler
  * (web.c), over the HTTP server, IOStreams and the IOLoop. The routes and
  * bodies are common/demo.c's; /sleep waits on an IOLoop timer while the
- * handler stays alive on its own, with no connection state of ours. */
+ * handler stays alive on its own, with no connection state of ours. With
+ * --static DIR, /static/... serves DIR's files (static.c). */
 #include "httpserver.h"
 #include "ioloop.h"
+#include "static.h"
 #include "web.h"
 
 #include "args.h"
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static struct ioloop *loop;
@@ -139,6 +142,28 @@ static const struct web_route routes[] = {
     {"/old", &web_redirect_handler, &old_to_root},
     {0}};
 
+#define NROUTES (sizeof routes / sizeof *routes - 1) /* without the {0} */
+static struct web_static_args static_files;
+static struct web_route routes_and_static[NROUTES + 2];
+
+/* With --static DIR, the routes and one more: /static/PATH is DIR/PATH
+ * (Tornado's static_path setting adds the same route). Without it,
+ * /static/... is a 404. NULL if DIR is not a directory. */
+static const struct web_route *with_static_route(const char *dir)
+{
+    struct stat st;
+
+    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "server: --static %s: not a directory\n", dir);
+        return NULL;
+    }
+    static_files.root = dir;
+    memcpy(routes_and_static, routes, NROUTES * sizeof *routes);
+    routes_and_static[NROUTES] = (struct web_route){
+        "/static/(.*)", &web_static_file_handler, &static_files};
+    return routes_and_static; /* the last entry stays {0} */
+}
+
 static void on_stop_signal(void)
 {
     ioloop_stop(loop); /* async-signal-safe: a flag and an eventfd write */
@@ -150,6 +175,8 @@ int main(int argc, char **argv)
     struct server_config config = SERVER_CONFIG_DEFAULT;
     struct httpserver_options hopts = {0};
     const char *backend = "epoll";
+    const char *static_dir = NULL;
+    const struct web_route *app_routes = routes;
     int max_body = 0;
     const struct args_option options[] = {
         SERVER_OPTIONS(config),
@@ -159,6 +186,9 @@ int main(int argc, char **argv)
          "larger request bodies get 413 (default 100 MiB)", 1, INT_MAX, NULL},
         {"--xheaders", ARGS_FLAG, &hopts.xheaders, NULL,
          "trust X-Real-Ip / X-Forwarded-For (only behind a proxy)", 0, 0,
+         NULL},
+        {"--static", ARGS_STRING, &static_dir, "DIR",
+         "serve DIR's files at /static/ (default: no such route)", 0, 0,
          NULL},
         {0}};
     enum args_status status = args_parse(
@@ -170,6 +200,8 @@ int main(int argc, char **argv)
 
     if (status != ARGS_OK)
         return status == ARGS_HELP ? 0 : 2;
+    if (static_dir && !(app_routes = with_static_route(static_dir)))
+        return 2;
     log_setup("ch04");
     hopts.max_body_size = (size_t)max_body;
     if (!(loop = ioloop_new(backend)))
@@ -177,7 +209,7 @@ int main(int argc, char **argv)
     server_on_stop(on_stop_signal); /* before a signal can arrive */
     if (server_catch_signals() < 0)
         die("cannot install signal handlers");
-    if (!(app = web_application_new(loop, routes)) ||
+    if (!(app = web_application_new(loop, app_routes)) ||
         !(srv = httpserver_new(loop, &hopts, web_application_handle, app)))
         die("cannot create the application");
     if (httpserver_listen(srv, config.host, config.port) < 0)

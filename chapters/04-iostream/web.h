@@ -44,6 +44,7 @@
 #include "ioloop.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct web_handler;
 struct web_application;
@@ -123,7 +124,9 @@ const char *web_get_cookie(struct web_handler *h, const char *name);
 /* ---- what a handler answers ---- */
 
 /* The status (100-599; default 200). EINVAL otherwise; EBUSY once the
- * headers are sent. Tornado: set_status(). */
+ * headers are sent. A 1xx, 204 or 304 goes without body and without
+ * Content-Type, Content-Encoding or Content-Language (Tornado's finish()
+ * drops them). Tornado: set_status(). */
 int web_set_status(struct web_handler *h, int status);
 
 /* Set (replacing any of that name) or add a header. EINVAL for a CR, LF or
@@ -139,17 +142,38 @@ int web_add_header(struct web_handler *h, const char *name, const char *value);
  * set_cookie(). */
 int web_set_cookie(struct web_handler *h, const char *name, const char *value);
 
-/* Append to the body, held until flush or finish. EBUSY after finish.
- * Tornado: write(). */
+/* Append to the body, held until flush or finish. EBUSY after finish;
+ * EMSGSIZE past a length set by web_set_content_length. Tornado: write(). */
 int web_write(struct web_handler *h, const void *data, size_t len);
 int web_write_str(struct web_handler *h, const char *s);
 int web_printf(struct web_handler *h, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Send the headers and what is written so far; the response is then
- * chunked (HTTP/1.1). -1 with errno (EPIPE: the client is gone). Tornado:
- * flush(). */
+ * chunked (HTTP/1.1), unless its length was set. -1 with errno (EPIPE: the
+ * client is gone). Tornado: flush(). */
 int web_flush(struct web_handler *h);
+
+/* The same, then done(h, 0) once it has all reached the kernel, or
+ * done(h, -1) with errno if the connection failed first: the way to send
+ * a large body a piece at a time without holding it all (write a piece,
+ * flush, write the next from done). done runs from the loop, never inside
+ * this call; it does not run if the handler finishes first, nor when the
+ * server is freed with the flush pending (on_connection_close runs then:
+ * finish there). EBUSY while another done is pending. Tornado: await
+ * self.flush(). */
+typedef void web_flush_fn(struct web_handler *h, int status);
+int web_flush_then(struct web_handler *h, web_flush_fn *done);
+
+/* The body will be exactly length bytes: it is sent with this
+ * Content-Length even when flushed in pieces (and a HEAD gets it with no
+ * body). A write past it fails (EMSGSIZE, nothing added); finishing
+ * short of it closes the connection after what was sent. EBUSY once the
+ * headers are sent, EMSGSIZE if more is written already; a
+ * web_send_error() forgets it. Tornado: set_header("Content-Length"),
+ * as StaticFileHandler does; here the framing headers stay the server's
+ * (see http_request_set_content_length). */
+int web_set_content_length(struct web_handler *h, uint64_t length);
 
 /* The handler will finish later with web_finish(): do not finish when the
  * method returns. */

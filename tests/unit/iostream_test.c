@@ -622,22 +622,24 @@ static void peer_closes_while_reading(void)
     teardown(loop, s, -1);
 }
 
-/* An idle stream asks the loop for nothing, yet notices its peer hang up:
- * epoll reports the hang-up whatever the interest. (select cannot: with no
- * interest it watches nothing, so this case is epoll's.) */
-static void idle_stream_notices_hangup(void)
+/* A stream with no read pending still notices its peer close its end.
+ * shutdown(SHUT_WR) is what a TCP FIN looks like: the socket turns
+ * readable (a read() of 0) and nothing else, no hang-up. A stream that
+ * asked for nothing while idle would never hear of it. */
+static void idle_stream_notices_close(void)
 {
     struct ioloop *loop = setup();
     int peer;
     struct iostream *s = stream_pair(loop, &peer);
 
     once(loop);
-    CHECK_INTEREST(s, 0);
-    close(peer);
+    CHECK_INTEREST(s, IOLOOP_READ); /* idle, buffer empty: watching */
+    CHECK(shutdown(peer, SHUT_WR) == 0);
     RUN_UNTIL(loop, nnotes >= 1);
     CHECK_NOTES("close");
     CHECK(iostream_closed(s));
-    teardown(loop, s, -1);
+    CHECK_EQ(iostream_error(s), 0); /* EOF: a plain close */
+    teardown(loop, s, peer);
 }
 
 /* iostream_close() with a read pending: nothing runs inside the call; the
@@ -760,7 +762,9 @@ static void large_write_slow_reader(void)
     CHECK_EQ(iostream_write(s, data, big, on_written, NULL), 0);
     CHECK_NOTES("");
     CHECK(iostream_write_pending(s) > 0); /* the socket took only a part */
-    CHECK_INTEREST(s, IOLOOP_WRITE);
+    /* READ as well: no read is pending, and an idle stream watches for
+     * its peer's close. */
+    CHECK_INTEREST(s, IOLOOP_READ | IOLOOP_WRITE);
     ioloop_call_later(loop, 0.002, slow_read, &r);
     ioloop_start(loop); /* until the reader has everything */
     RUN_UNTIL(loop, nnotes >= 1);
@@ -768,7 +772,7 @@ static void large_write_slow_reader(void)
         once(loop);
     CHECK_NOTES("write:0");
     CHECK_EQ(iostream_write_pending(s), 0);
-    CHECK_INTEREST(s, 0);
+    CHECK_INTEREST(s, IOLOOP_READ); /* no more WRITE */
     CHECK(r.len == big && memcmp(r.buf, data, big) == 0);
     free(r.buf);
     free(data);
@@ -888,6 +892,69 @@ static void writes_in_order(void)
     free(r.buf);
     free(data);
     teardown(loop, s, peer);
+}
+
+/* Answers to requests that arrived together leave together. The stream is
+ * on a SOCK_SEQPACKET socketpair, where each send() reaches the reader as
+ * a record of its own, so the records the peer reads count the stream's
+ * sends. 16 requests come in one record; each read callback answers and
+ * reads the next. All 16 answers must arrive, in order, in fewer than 16
+ * records: a send() per write, from inside the callback, would make 16. */
+#define PIPELINED_N 16
+
+static void on_request_answer(struct iostream *s, int status,
+                              const char *data, size_t len, void *arg)
+{
+    char answer[32];
+
+    (void)data, (void)arg;
+    CHECK_EQ(status, 0);
+    if (status < 0)
+        return;
+    note("read:%zu", len);
+    snprintf(answer, sizeof answer, "answer %d\n", nnotes);
+    CHECK_EQ(iostream_write(s, answer, strlen(answer), NULL, NULL), 0);
+    if (nnotes < PIPELINED_N)
+        CHECK_EQ(iostream_read_until(s, "\r\n\r\n", 1024, on_request_answer,
+                                     NULL),
+                 0);
+}
+
+static void pipelined_answers_share_a_send(void)
+{
+    struct ioloop *loop = setup();
+    char requests[PIPELINED_N * sizeof REQ1], want[PIPELINED_N * 16];
+    char answers[sizeof want];
+    size_t rlen = 0, wlen = 0, have = 0;
+    int sv[2], records = 0;
+    struct iostream *s;
+    ssize_t n;
+
+    CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
+    CHECK((s = iostream_new(loop, sv[0])) != NULL);
+    if (!s)
+        return;
+    iostream_set_close_callback(s, on_close, NULL);
+    for (int i = 1; i <= PIPELINED_N; i++) {
+        rlen += (size_t)snprintf(requests + rlen, sizeof requests - rlen,
+                                 "%s", REQ1);
+        wlen += (size_t)snprintf(want + wlen, sizeof want - wlen,
+                                 "answer %d\n", i);
+    }
+    CHECK_EQ(iostream_read_until(s, "\r\n\r\n", 1024, on_request_answer,
+                                 NULL),
+             0);
+    CHECK_EQ(send(sv[1], requests, rlen, 0), (ssize_t)rlen); /* 1 record */
+    RUN_UNTIL(loop, nnotes >= PIPELINED_N);
+    /* The last answer left as the last callback's frame ended. */
+    while ((n = recv(sv[1], answers + have, sizeof answers - have,
+                     MSG_DONTWAIT)) > 0) {
+        have += (size_t)n;
+        records++;
+    }
+    CHECK_SLICE(answers, have, want);
+    CHECK(records >= 1 && records < PIPELINED_N);
+    teardown(loop, s, sv[1]);
 }
 
 /* ---- freeing from inside callbacks ---- */
@@ -1063,8 +1130,8 @@ static void idle_stream_holds_no_memory(void)
         printf("heap in use: idle %zu, after %zu, a head waiting +%zu\n",
                idle, after, waiting - idle);
     }
-    CHECK_INTEREST(a, 0);
-    CHECK_INTEREST(b, 0);
+    CHECK_INTEREST(a, IOLOOP_READ); /* idle: watching for a close only */
+    CHECK_INTEREST(b, IOLOOP_READ);
     iostream_free(a);
     close(pa);
     free(head);
@@ -1073,8 +1140,9 @@ static void idle_stream_holds_no_memory(void)
     teardown(loop, b, pb);
 }
 
-/* READ only while a read waits for bytes, WRITE only while bytes are
- * queued, both at once when both hold, nothing when idle. */
+/* READ while a read waits for bytes or the buffer is empty (to see a
+ * close); not while bytes wait in the buffer with no read for them: the
+ * backpressure on input. WRITE only while bytes are queued. */
 static void interest_follows_need(void)
 {
     struct ioloop *loop = setup();
@@ -1084,7 +1152,7 @@ static void interest_follows_need(void)
     char *data = pattern(big), *sink = malloc(big);
     struct reader r = {.fd = peer, .buf = sink, .want = big, .chunk = 1 << 20};
 
-    CHECK_EQ(interest(iostream_fd(s)), 0);
+    CHECK_EQ(interest(iostream_fd(s)), IOLOOP_READ);
     CHECK_EQ(iostream_read_bytes(s, 4, on_read, NULL), 0);
     CHECK_EQ(interest(iostream_fd(s)), IOLOOP_READ);
     CHECK_EQ(iostream_write(s, data, big, NULL, NULL), 0);
@@ -1092,6 +1160,11 @@ static void interest_follows_need(void)
     send_str(peer, "ping");
     RUN_UNTIL(loop, nnotes >= 1);
     once(loop);
+    CHECK_EQ(interest(iostream_fd(s)), IOLOOP_READ | IOLOOP_WRITE);
+    /* Sent ahead, with no read for it: read once, then no more READ. */
+    send_str(peer, "more");
+    for (int i = 0; i < 20 && interest(iostream_fd(s)) != IOLOOP_WRITE; i++)
+        once(loop);
     CHECK_EQ(interest(iostream_fd(s)), IOLOOP_WRITE);
     CHECK(net_set_nonblocking(peer) == 0);
     while (r.len < r.want) {
@@ -1099,11 +1172,168 @@ static void interest_follows_need(void)
         once(loop);
     }
     CHECK_EQ(interest(iostream_fd(s)), 0);
+    /* The bytes read ahead satisfy the next read without the socket. */
+    CHECK_EQ(iostream_read_bytes(s, 4, on_read, NULL), 0);
+    RUN_UNTIL(loop, nnotes >= 2);
+    CHECK_SLICE(got, got_len, "more");
+    once(loop);
+    CHECK_EQ(interest(iostream_fd(s)), IOLOOP_READ);
     CHECK_EQ(iostream_read_until_close(s, on_read, NULL), 0);
     CHECK_EQ(interest(iostream_fd(s)), IOLOOP_READ);
     free(data);
     free(sink);
     teardown(loop, s, peer);
+}
+
+/* ---- read_until_match: its matcher's argument and its release ---- */
+
+/* A matcher that looks for a word in match_arg, notes the `from` it was
+ * given ("m:3"), and whose release notes "release:WORD". */
+struct word_matcher {
+    const char *word;
+    int released;
+};
+
+static size_t match_word(const char *data, size_t len, size_t from,
+                         void *match_arg)
+{
+    struct word_matcher *m = match_arg;
+    size_t wlen = strlen(m->word);
+    const char *hit = memmem(data + from, len - from, m->word, wlen);
+
+    note("m:%zu", from);
+    return hit ? (size_t)(hit - data) + wlen : 0;
+}
+
+static void release_word(void *match_arg)
+{
+    struct word_matcher *m = match_arg;
+
+    m->released++;
+    note("release:%s", m->word);
+}
+
+/* The next read, from inside a read callback: arg is its matcher. */
+static void on_read_then_match(struct iostream *s, int status,
+                               const char *data, size_t len, void *arg)
+{
+    on_read(s, status, data, len, NULL);
+    CHECK_EQ(iostream_read_until_match(s, match_word, release_word, arg, 0, 0,
+                                       on_read, NULL),
+             0);
+}
+
+/* Send str, and iterate until the stream has read it and looked. */
+static void send_and_settle(struct ioloop *loop, struct iostream *s, int peer,
+                            const char *str)
+{
+    send_str(peer, str);
+    RUN_UNTIL(loop, unread(iostream_fd(s)) == 0);
+    once(loop);
+}
+
+/* lookback 2 looks 2 bytes back past the last search; IOSTREAM_LOOKBACK_ALL
+ * hands the matcher the whole buffer (from 0) every time. Each matcher's
+ * match_arg reaches it, and is released once, after its read's callback,
+ * even when that callback has started the next read with another. */
+static void match_lookback_and_release(void)
+{
+    struct ioloop *loop = setup();
+    int peer;
+    struct iostream *s = stream_pair(loop, &peer);
+    struct word_matcher end = {"END", 0}, all = {"END", 0}, one = {"1", 0},
+                        two = {"2", 0};
+
+    CHECK_EQ(iostream_read_until_match(s, match_word, release_word, &end, 2,
+                                       0, on_read, NULL),
+             0);
+    send_and_settle(loop, s, peer, "abcdE");
+    send_str(peer, "ND!");
+    RUN_UNTIL(loop, nnotes >= 4);
+    CHECK_NOTES("m:0 m:3 read:7 release:END");
+    CHECK_SLICE(got, got_len, "abcdEND");
+    CHECK_EQ(end.released, 1);
+
+    notes[0] = 0, nnotes = 0; /* "!" is left in the buffer */
+    CHECK_EQ(iostream_read_until_match(s, match_word, release_word, &all,
+                                       IOSTREAM_LOOKBACK_ALL, 0, on_read,
+                                       NULL),
+             0);
+    once(loop);
+    send_and_settle(loop, s, peer, "xxEN");
+    send_str(peer, "D");
+    RUN_UNTIL(loop, nnotes >= 5);
+    CHECK_NOTES("m:0 m:0 m:0 read:6 release:END");
+    CHECK_SLICE(got, got_len, "!xxEND");
+    CHECK_EQ(all.released, 1);
+
+    notes[0] = 0, nnotes = 0;
+    CHECK_EQ(iostream_read_until_match(s, match_word, release_word, &one, 0,
+                                       0, on_read_then_match, &two),
+             0);
+    send_str(peer, "a1b2");
+    RUN_UNTIL(loop, nnotes >= 6);
+    CHECK_NOTES("m:0 read:2 release:1 m:0 read:2 release:2");
+    CHECK_SLICE(got, got_len, "b2");
+    CHECK_EQ(one.released, 1);
+    CHECK_EQ(two.released, 1);
+    teardown(loop, s, peer);
+}
+
+/* However the read ends, its match_arg is released exactly once: closed
+ * while pending (after the failed callback), past max_bytes, freed while
+ * pending (no callback at all). A refused read leaves it to the caller. */
+static void match_release_on_every_end(void)
+{
+    struct ioloop *loop = setup();
+    int peer;
+    struct iostream *s = stream_pair(loop, &peer);
+    struct word_matcher m = {"END", 0}, refused = {"X", 0};
+
+    CHECK_EQ(iostream_read_until_match(s, match_word, release_word, &m, 2,
+                                       0, on_read, NULL),
+             0);
+    CHECK_EQ(iostream_read_until_match(s, match_word, release_word, &refused,
+                                       2, 0, on_read, NULL),
+             -1);
+    CHECK_EQ(errno, EBUSY);
+    send_and_settle(loop, s, peer, "partial");
+    iostream_close(s);
+    RUN_UNTIL(loop, nnotes >= 4);
+    CHECK_NOTES("m:0 read:-1:ECONNRESET release:END close");
+    CHECK_EQ(m.released, 1);
+    CHECK_EQ(iostream_read_until_match(s, match_word, release_word, &refused,
+                                       2, 0, on_read, NULL),
+             -1);
+    CHECK_EQ(errno, EPIPE);
+    iostream_free(s);
+    close(peer);
+    CHECK_EQ(m.released, 1);
+    CHECK_EQ(refused.released, 0);
+
+    /* Past max_bytes: EMSGSIZE, then the release, then the close. */
+    notes[0] = 0, nnotes = 0, m.released = 0;
+    s = stream_pair(loop, &peer);
+    CHECK_EQ(iostream_read_until_match(s, match_word, release_word, &m, 2,
+                                       8, on_read, NULL),
+             0);
+    send_str(peer, "0123456789");
+    RUN_UNTIL(loop, nnotes >= 4);
+    CHECK_NOTES("m:0 read:-1:EMSGSIZE release:END close");
+    CHECK_EQ(m.released, 1);
+    iostream_free(s);
+    close(peer);
+
+    /* Freed with the read pending: no callback, but the release. */
+    notes[0] = 0, nnotes = 0, m.released = 0;
+    s = stream_pair(loop, &peer);
+    CHECK_EQ(iostream_read_until_match(s, match_word, release_word, &m, 2,
+                                       0, on_read, NULL),
+             0);
+    send_and_settle(loop, s, peer, "partial");
+    teardown(loop, s, peer);
+    CHECK_NOTES("m:0 release:END");
+    CHECK_EQ(m.released, 1);
 }
 
 /* ---- each case on its backends ---- */
@@ -1128,17 +1358,21 @@ ON(max_buffer_exceeded, epoll)
 BOTH(read_bytes_exact)
 BOTH(read_until_close)
 BOTH(peer_closes_while_reading)
-ON(idle_stream_notices_hangup, epoll)
+ON(idle_stream_notices_close, epoll)
+ON(idle_stream_notices_close, select)
 BOTH(close_while_reading)
 ON(second_read_is_ebusy, epoll)
 ON(closed_stream_is_epipe, epoll)
 BOTH(large_write_slow_reader)
 BOTH(write_to_reset_peer)
 BOTH(writes_in_order)
+BOTH(pipelined_answers_share_a_send)
 BOTH(free_in_close_callback)
 BOTH(free_in_read_callback)
 ON(idle_stream_holds_no_memory, epoll)
 ON(interest_follows_need, epoll)
+BOTH(match_lookback_and_release)
+ON(match_release_on_every_end, epoll)
 
 static const struct check_case cases[] = {
     CASES(delimiter_split),
@@ -1150,17 +1384,21 @@ static const struct check_case cases[] = {
     CASES(read_bytes_exact),
     CASES(read_until_close),
     CASES(peer_closes_while_reading),
-    CASE(idle_stream_notices_hangup, epoll),
+    CASE(idle_stream_notices_close, epoll),
+    CASE(idle_stream_notices_close, select),
     CASES(close_while_reading),
     CASE(second_read_is_ebusy, epoll),
     CASE(closed_stream_is_epipe, epoll),
     CASES(large_write_slow_reader),
     CASES(write_to_reset_peer),
     CASES(writes_in_order),
+    CASES(pipelined_answers_share_a_send),
     CASES(free_in_close_callback),
     CASES(free_in_read_callback),
     CASE(idle_stream_holds_no_memory, epoll),
     CASE(interest_follows_need, epoll),
+    CASES(match_lookback_and_release),
+    CASE(match_release_on_every_end, epoll),
     {0},
 };
 
