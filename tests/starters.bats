@@ -37,3 +37,7 @@ same_code() {
 @test "starters: exercises/02-idle-timeout/conn.c is chapter 2's conn.c" {
     same_code exercises/02-idle-timeout/conn.c chapters/02-select/conn.c
 }
+
+@test "starters: exercises/04-byte-ranges/static.c is chapter 4's static.c" {
+    same_code exercises/04-byte-ranges/static.c chapters/04-iostream/static.c
+}

@@ -2,7 +2,8 @@
 # starter (exercises/NAME/server) and the reference (solutions/NAME/server).
 # An exercise holds only the files the reader changes; the rest is linked
 # from its chapter, so for each NAME we say which chapter objects it links
-# (EX_OBJS_NAME) and whose headers it includes (EX_INC_NAME).
+# (EX_OBJS_NAME) and whose headers it includes (EX_INC_NAME, one folder or
+# more).
 #
 # An exercise on a module rather than on a server (03-periodic: a
 # PeriodicCallback) is checked by a test driver, tests/exercises/NAME_driver.c,
@@ -23,6 +24,18 @@ EX_INC_03-periodic := chapters/03-ioloop
 EX_LDLIBS_03-periodic := -lm
 EX_OBJS_03-poll-backend := $(CH03_OBJ)
 EX_INC_03-poll-backend := chapters/03-ioloop
+EX_OBJS_04-read-until-regex := $(CH04)/iostream.o $(CH03_OBJ)
+EX_INC_04-read-until-regex := chapters/04-iostream chapters/03-ioloop
+# The driver counts regcomp() and regfree() calls (every regex compiled is
+# freed once, however the read ended), and steers regexec() around ASan's
+# interceptor, which ignores REG_STARTEND: see the driver's __wrap_ functions.
+EX_LDLIBS_04-read-until-regex := -Wl,--wrap=regcomp -Wl,--wrap=regfree \
+                                 -Wl,--wrap=regexec
+# The reader's static.c replaces the chapter's: the demo server (with
+# --static) and every other chapter 4 object are linked as they are.
+EX_OBJS_04-byte-ranges := $(CH04)/server.o \
+                          $(filter-out $(CH04)/static.o,$(CH04_OBJ)) $(CH03_OBJ)
+EX_INC_04-byte-ranges := chapters/04-iostream chapters/03-ioloop
 
 EXERCISES := $(notdir $(wildcard solutions/[0-9][0-9]-*))
 
@@ -33,7 +46,7 @@ ex_driver = $(wildcard tests/exercises/$1_driver.c)
 # chapter's objects. $(call) fills in $1 and $2 first; $$ defers the rest
 # to $(eval).
 define exercise_server
-$(patsubst %.c,$(BUILD)/%.o,$(wildcard $1/$2/*.c)): CPPFLAGS += -I$(EX_INC_$2)
+$(patsubst %.c,$(BUILD)/%.o,$(wildcard $1/$2/*.c)): CPPFLAGS += $(addprefix -I,$(EX_INC_$2))
 $(BUILD)/$1/$2/server: LDLIBS += $(EX_LDLIBS_$2)
 $(BUILD)/$1/$2/server: $(patsubst %.c,$(BUILD)/%.o,$(wildcard $1/$2/*.c)) \
 		$(if $(call ex_driver,$2),$(BUILD)/$1/$2/$2_driver.o) \
@@ -45,7 +58,8 @@ endef
 # exercise_driver FOLDER NAME: the driver, built against FOLDER/NAME's
 # headers (the folder first), the chapter's, and tests/unit/check.h.
 define exercise_driver
-$(BUILD)/$1/$2/$2_driver.o: CPPFLAGS += -I$1/$2 -I$(EX_INC_$2) -Itests/unit
+$(BUILD)/$1/$2/$2_driver.o: CPPFLAGS += -I$1/$2 $(addprefix -I,$(EX_INC_$2)) \
+                                         -Itests/unit
 $(BUILD)/$1/$2/$2_driver.o: $(call ex_driver,$2) $(FLAGS_FILE)
 	@mkdir -p $$(@D)
 	$$(if $$(Q),@echo "  CC    $$<")
