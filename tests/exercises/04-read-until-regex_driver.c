@@ -9,23 +9,15 @@
  * AddressSanitizer, as "1 alive". Under SAN=1 LeakSanitizer also reports
  * it at exit. regexec() is wrapped too, for ASan's sake (see below).
  * Callbacks note what they saw ("read:18 close"), and a case compares the
- * whole sequence, as tests/unit/iostream_test.c does. */
-#include "check.h"
-#include "iostream.h"
+ * whole sequence, with tests/unit/iostream_test.c's harness
+ * (tests/unit/stream_harness.h). */
+#include "stream_harness.h" /* notes, on_read, stream_pair, once, feed... */
+
 #include "read_regex.h"
 
-#include "net.h"
-
 #include <dlfcn.h>
-#include <errno.h>
 #include <regex.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <stdlib.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 /* ---- counting regexes: the linker sends read_regex.c's calls here ---- */
 
@@ -102,118 +94,16 @@ int __wrap_regexec(const regex_t *re, const char *string, size_t nmatch,
         CHECK_EQ(compiled - freed, (n));                                     \
     } while (0)
 
-/* ---- what callbacks saw ---- */
+/* ---- loops, pairs, peers (and stream_harness.h's) ---- */
 
-static char notes[4096];
-static int nnotes;
-
-static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void note(const char *fmt, ...)
-{
-    size_t used = strlen(notes);
-    va_list ap;
-
-    if (used && used < sizeof notes - 1)
-        notes[used++] = ' ';
-    va_start(ap, fmt);
-    vsnprintf(notes + used, sizeof notes - used, fmt, ap);
-    va_end(ap);
-    nnotes++;
-}
-
-#define CHECK_NOTES(want) CHECK_SLICE(notes, strlen(notes), want)
-
-/* The bytes of the last successful read. */
-static char *got;
-static size_t got_len, got_cap;
-
-static void on_read(struct iostream *s, int status, const char *data,
-                    size_t len, void *arg)
-{
-    (void)s, (void)arg;
-    if (status < 0) {
-        note("read:-1:%s", strerrorname_np(errno));
-        return;
-    }
-    if (len > got_cap) {
-        got = realloc(got, len);
-        got_cap = len;
-        if (!got)
-            abort();
-    }
-    memcpy(got, data, len);
-    got_len = len;
-    note("read:%zu", len);
-}
-
-static void on_close(struct iostream *s, void *arg)
-{
-    (void)s, (void)arg;
-    note("close");
-}
-
-/* ---- loops, pairs, peers ---- */
-
-static double now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
+/* The default backend; the regex counts restart with each case's loop. */
 static struct ioloop *setup(void)
 {
-    struct ioloop *loop = ioloop_new(NULL);
+    struct ioloop *loop = harness_loop(NULL);
 
-    if (!loop) {
-        perror("ioloop_new");
-        exit(1);
-    }
-    notes[0] = 0;
-    nnotes = 0;
-    got_len = 0;
     compiled = freed = 0;
     failures_before = check_failures;
     return loop;
-}
-
-/* A stream on one end of a socketpair; *peer is the other (blocking). */
-static struct iostream *stream_pair(struct ioloop *loop, int *peer)
-{
-    int sv[2];
-    struct iostream *s;
-
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ||
-        !(s = iostream_new(loop, sv[0]))) {
-        perror("stream_pair");
-        exit(1);
-    }
-    iostream_set_close_callback(s, on_close, NULL);
-    *peer = sv[1];
-    return s;
-}
-
-static void teardown(struct ioloop *loop, struct iostream *s, int peer)
-{
-    iostream_free(s);
-    if (peer >= 0)
-        close(peer);
-    ioloop_free(loop);
-}
-
-static int stop_loop(struct ioloop *loop, void *arg)
-{
-    (void)arg;
-    ioloop_stop(loop);
-    return 0;
-}
-
-/* One iteration of the loop, without waiting in poll (it is stopping). */
-static void once(struct ioloop *loop)
-{
-    ioloop_add_callback(loop, stop_loop, NULL);
-    ioloop_start(loop);
 }
 
 #define WAIT_SECONDS 3.0
@@ -237,15 +127,6 @@ static int wait_notes(struct ioloop *loop, int n)
     return nnotes >= n;
 }
 
-/* Bytes waiting in the kernel for the reader of fd. */
-static int unread(int fd)
-{
-    int n = -1;
-
-    ioctl(fd, FIONREAD, &n);
-    return n;
-}
-
 /* Iterate until the stream has read all that was sent, and looked at it. */
 static void settle(struct ioloop *loop, struct iostream *s)
 {
@@ -254,16 +135,6 @@ static void settle(struct ioloop *loop, struct iostream *s)
     while (unread(iostream_fd(s)) != 0 && now() < until)
         once(loop);
     once(loop);
-}
-
-static void send_bytes(int fd, const char *data, size_t len)
-{
-    CHECK(net_write_all(fd, data, len) == 0);
-}
-
-static void send_str(int fd, const char *str)
-{
-    send_bytes(fd, str, strlen(str));
 }
 
 /* Read n more bytes with read_bytes, and check they are want. */
@@ -607,28 +478,6 @@ static void test_free_while_reading(void)
     CHECK_ALIVE(0);
     close(peer);
     ioloop_free(loop);
-}
-
-/* Feeds the peer end from a loop callback, `piece` bytes per iteration. */
-struct feeder {
-    int fd; /* non-blocking */
-    const char *data;
-    size_t len, piece, off;
-};
-
-static int feed(struct ioloop *loop, void *arg)
-{
-    struct feeder *f = arg;
-    size_t n = f->len - f->off < f->piece ? f->len - f->off : f->piece;
-    ssize_t w = write(f->fd, f->data + f->off, n);
-
-    if (w > 0)
-        f->off += (size_t)w;
-    else if (w < 0 && errno != EAGAIN)
-        return -1;
-    if (f->off < f->len)
-        ioloop_add_callback(loop, feed, f);
-    return 0;
 }
 
 /* A 100 KB line that arrives 1000 bytes at a time: about a hundred reads,

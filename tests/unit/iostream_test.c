@@ -7,22 +7,13 @@
  * Every case runs under alarm(5), so a stream that never calls back fails
  * instead of hanging; the key ones run as NAME_epoll and NAME_select.
  * Callbacks write what they saw into notes ("read:18 close"), and a case
- * compares the whole sequence. */
-#include "check.h"
-#include "iostream.h"
-
-#include "net.h"
+ * compares the whole sequence (stream_harness.h, shared with exercise
+ * 04-read-until-regex's driver). */
+#include "stream_harness.h" /* notes, on_read, stream_pair, once, feed... */
 
 #include <dirent.h>
-#include <errno.h>
 #include <malloc.h>
-#include <stdarg.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 #ifdef __SANITIZE_ADDRESS__
 /* From libasan (sanitizer/allocator_interface.h, which gcc does not ship):
@@ -32,54 +23,7 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 
 static const char *backend = "epoll";
 
-/* ---- what callbacks saw ---- */
-
-static char notes[4096];
-static int nnotes;
-
-static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void note(const char *fmt, ...)
-{
-    size_t used = strlen(notes);
-    va_list ap;
-
-    if (used && used < sizeof notes - 1)
-        notes[used++] = ' ';
-    va_start(ap, fmt);
-    vsnprintf(notes + used, sizeof notes - used, fmt, ap);
-    va_end(ap);
-    nnotes++;
-}
-
-#define CHECK_NOTES(want) CHECK_SLICE(notes, strlen(notes), want)
-
-/* The bytes of the last successful read. */
-static char *got;
-static size_t got_len, got_cap;
-
-static void keep(const char *data, size_t len)
-{
-    if (len > got_cap) {
-        got = realloc(got, len);
-        got_cap = len;
-        if (!got)
-            abort();
-    }
-    memcpy(got, data, len);
-    got_len = len;
-}
-
-static void on_read(struct iostream *s, int status, const char *data,
-                    size_t len, void *arg)
-{
-    (void)s, (void)arg;
-    if (status < 0) {
-        note("read:-1:%s", strerrorname_np(errno));
-        return;
-    }
-    keep(data, len);
-    note("read:%zu", len);
-}
+/* ---- what callbacks saw (besides stream_harness.h's) ---- */
 
 /* arg: a label, so several writes can be told apart. */
 static void on_written(struct iostream *s, int status, void *arg)
@@ -93,12 +37,6 @@ static void on_written(struct iostream *s, int status, void *arg)
         note("%s:0", label);
 }
 
-static void on_close(struct iostream *s, void *arg)
-{
-    (void)s, (void)arg;
-    note("close");
-}
-
 static void on_close_free(struct iostream *s, void *arg)
 {
     (void)arg;
@@ -110,46 +48,7 @@ static void on_close_free(struct iostream *s, void *arg)
 
 static struct ioloop *setup(void)
 {
-    struct ioloop *loop = ioloop_new(backend);
-
-    if (!loop) {
-        perror("ioloop_new");
-        exit(1);
-    }
-    notes[0] = 0;
-    nnotes = 0;
-    got_len = 0;
-    return loop;
-}
-
-/* A stream on one end of a socketpair; *peer is the other (blocking). */
-static struct iostream *stream_pair(struct ioloop *loop, int *peer)
-{
-    int sv[2];
-    struct iostream *s;
-
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ||
-        !(s = iostream_new(loop, sv[0]))) {
-        perror("stream_pair");
-        exit(1);
-    }
-    iostream_set_close_callback(s, on_close, NULL);
-    *peer = sv[1];
-    return s;
-}
-
-static int stop_loop(struct ioloop *loop, void *arg)
-{
-    (void)arg;
-    ioloop_stop(loop);
-    return 0;
-}
-
-/* One iteration of the loop, without waiting in poll (it is stopping). */
-static void once(struct ioloop *loop)
-{
-    ioloop_add_callback(loop, stop_loop, NULL);
-    ioloop_start(loop);
+    return harness_loop(backend);
 }
 
 /* Iterate until cond holds; alarm(5) ends a case that never gets there. */
@@ -158,20 +57,6 @@ static void once(struct ioloop *loop)
         while (!(cond))       \
             once(loop);       \
     } while (0)
-
-static void send_str(int fd, const char *str)
-{
-    CHECK(net_write_all(fd, str, strlen(str)) == 0);
-}
-
-/* Bytes waiting in the kernel for the reader of fd. */
-static int unread(int fd)
-{
-    int n = -1;
-
-    ioctl(fd, FIONREAD, &n);
-    return n;
-}
 
 /* What the loop's epoll asks for on fd (IOLOOP_READ|IOLOOP_WRITE, the same
  * bits as EPOLLIN|EPOLLOUT), read from /proc/self/fdinfo of the process's
@@ -217,40 +102,6 @@ static char *pattern(size_t len)
     return p;
 }
 
-static double now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Feeds the peer end from a loop callback: `bulk` bytes as fast as the
- * socket takes them, then the rest one byte per iteration. */
-struct feeder {
-    int fd; /* non-blocking */
-    const char *data;
-    size_t len, bulk, off;
-};
-
-static int feed(struct ioloop *loop, void *arg)
-{
-    struct feeder *f = arg;
-    size_t n = f->off < f->bulk ? f->bulk - f->off : 1;
-    ssize_t w;
-
-    if (n > f->len - f->off)
-        n = f->len - f->off;
-    w = write(f->fd, f->data + f->off, n);
-    if (w > 0)
-        f->off += (size_t)w;
-    else if (w < 0 && errno != EAGAIN)
-        return -1;
-    if (f->off < f->len)
-        ioloop_add_callback(loop, feed, f);
-    return 0;
-}
-
 /* A slow peer: reads at most `chunk` bytes every 2 ms until it has `want`,
  * then stops the loop. */
 struct reader {
@@ -279,14 +130,6 @@ static int slow_read(struct ioloop *loop, void *arg)
     else
         ioloop_stop(loop);
     return 0;
-}
-
-static void teardown(struct ioloop *loop, struct iostream *s, int peer)
-{
-    iostream_free(s);
-    if (peer >= 0)
-        close(peer);
-    ioloop_free(loop);
 }
 
 /* ---- reading ---- */

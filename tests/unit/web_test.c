@@ -2,20 +2,15 @@
  * --port a server of test-only handlers (arguments, cookies, captures,
  * failures, write_error, flush, prepare) for tests/04-iostream.bats. */
 #include "check.h"
+#include "test_server.h" /* main(): the --port server, or the unit cases */
 
-#include "httpserver.h"
 #include "ioloop.h"
 #include "web.h"
 
-#include "args.h"
 #include "log.h"
-#include "server.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
-
-static struct ioloop *loop;
 
 static const char *or_dash(const char *s) { return s ? s : "-"; }
 
@@ -128,39 +123,6 @@ static const struct web_route routes[] = {
     {"/temporary", &web_redirect_handler, &to_args},
     {0}};
 
-static void on_stop_signal(void) { ioloop_stop(loop); }
-
-static int serve(int argc, char **argv)
-{
-    struct server_config config = SERVER_CONFIG_DEFAULT;
-    const struct args_option options[] = {SERVER_OPTIONS(config), {0}};
-    enum args_status status =
-        args_parse(argc, argv, "chapter 4's web framework, for the tests",
-                   options);
-    struct web_application *app;
-    struct httpserver *srv;
-
-    if (status != ARGS_OK)
-        return status == ARGS_HELP ? 0 : 2;
-    log_setup("web_test");
-    if (!(loop = ioloop_new(NULL)))
-        die("ioloop_new");
-    server_on_stop(on_stop_signal);
-    if (server_catch_signals() < 0)
-        die("signals");
-    if (!(app = web_application_new(loop, routes)) ||
-        !(srv = httpserver_new(loop, NULL, web_application_handle, app)) ||
-        httpserver_listen(srv, config.host, config.port) < 0)
-        die("cannot listen on %s:%d", config.host, config.port);
-    printf("listening on http://%s:%d\n", config.host, httpserver_port(srv));
-    fflush(stdout);
-    ioloop_start(loop);
-    httpserver_free(srv);
-    web_application_free(app);
-    ioloop_free(loop);
-    return 0;
-}
-
 /* A pattern regcomp refuses fails the application with EINVAL. */
 static void test_bad_pattern(void)
 {
@@ -185,9 +147,7 @@ static const struct check_case cases[] = {
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strncmp(argv[1], "--", 2) == 0 &&
-        strcmp(argv[1], "--list") != 0)
-        return serve(argc, argv);
-    log_setup("web_test");
-    return check_main(argc, argv, cases);
+    return test_server_main(argc, argv, "web_test",
+                            "chapter 4's web framework, for the tests", routes,
+                            cases);
 }
