@@ -7,16 +7,7 @@
 #     EX_BIN=build/solutions/03-periodic/server bats tests/exercises/03-periodic.bats
 
 load ../helpers
-
-EX_BIN="${EX_BIN:?set EX_BIN to the driver under test}"
-case "$EX_BIN" in /*) ;; *) EX_BIN="$TOP/$EX_BIN" ;; esac
-
-# driver CASE: run one case of the driver; show what it said if it fails.
-driver() {
-    run "$EX_BIN" "$1"
-    echo "$output"
-    [ "$status" -eq 0 ]
-}
+load driver # EX_BIN, and driver CASE
 
 @test "periodic: runs about once per interval, the first run one interval after start (hint 1)" {
     driver runs_every_interval

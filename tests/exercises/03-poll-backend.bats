@@ -8,16 +8,7 @@
 #     EX_BIN=build/solutions/03-poll-backend/server bats tests/exercises/03-poll-backend.bats
 
 load ../helpers
-
-EX_BIN="${EX_BIN:?set EX_BIN to the driver under test}"
-case "$EX_BIN" in /*) ;; *) EX_BIN="$TOP/$EX_BIN" ;; esac
-
-# driver CASE: run one case of the driver; show what it said if it fails.
-driver() {
-    run "$EX_BIN" "$1"
-    echo "$output"
-    [ "$status" -eq 0 ]
-}
+load driver # EX_BIN, and driver CASE
 
 @test "poll backend: a pipe's read handler fires when a byte arrives, and not before (hints 1, 2, 4)" {
     driver read_handler_fires

@@ -8,16 +8,7 @@
 #     EX_BIN=build/solutions/04-read-until-regex/server bats tests/exercises/04-read-until-regex.bats
 
 load ../helpers
-
-EX_BIN="${EX_BIN:?set EX_BIN to the driver under test}"
-case "$EX_BIN" in /*) ;; *) EX_BIN="$TOP/$EX_BIN" ;; esac
-
-# driver CASE: run one case of the driver; show what it said if it fails.
-driver() {
-    run "$EX_BIN" "$1"
-    echo "$output"
-    [ "$status" -eq 0 ]
-}
+load driver # EX_BIN, and driver CASE
 
 @test "read_until_regex: a head in one read ends at the END of the leftmost match (hints 1-2)" {
     driver one_read
