@@ -31,12 +31,6 @@ setup() {
     make_tree
 }
 
-stop_clean() {
-    stop_server
-    [ "$SERVER_STATUS" -eq 0 ]
-    ! grep -E "Sanitizer|runtime error" "$SERVER_LOG"
-}
-
 teardown() {
     [ -z "${SERVER_PID:-}" ] || stop_clean
 }

@@ -221,6 +221,35 @@ EOF
     [[ "$output" =~ keep-alive\ +nginx\ \(1\ worker\)\ +70.0k\ +56.0k\ +1.25\ +8.00\ +10.0\ +1.25 ]]
 }
 
+@test "bench: median.awk keeps each server's median round of scenario a, in its first round's place" {
+    local t=$'\t'
+    cat >"$T/rounds.tsv" <<EOF
+S${t}a${t}hello
+N${t}a${t}ch01${t}n/a
+R${t}a${t}ch04${t}100${t}0.1${t}0.2${t}0${t}9.00${t}1${t}
+N${t}a${t}ch01${t}n/a
+R${t}a${t}nginx${t}100${t}0.1${t}0.2${t}0${t}7.00${t}1${t}
+W${t}a${t}nginx${t}1${t}1${t}1${t}1
+R${t}a${t}ch04${t}300${t}0.1${t}0.2${t}0${t}6.00${t}1${t}
+R${t}a${t}nginx${t}300${t}0.1${t}0.2${t}0${t}30.00${t}1${t}
+R${t}a${t}ch04${t}200${t}0.1${t}0.2${t}0${t}7.50${t}1${t}
+R${t}a${t}nginx${t}200${t}0.1${t}0.2${t}0${t}7.20${t}1${t}
+R${t}b1${t}ch04${t}1${t}0.1${t}0.2${t}0${t}1.00${t}1${t}
+R${t}b1${t}ch04${t}2${t}0.1${t}0.2${t}0${t}2.00${t}1${t}
+EOF
+    run awk -f "$TOP/tests/bench/median.awk" -v scen=a "$T/rounds.tsv" "$T/rounds.tsv"
+    [ "$status" -eq 0 ]
+    echo "$output"
+    [ "${#lines[@]}" -eq 7 ]
+    [ "${lines[0]}" = "S${t}a${t}hello" ]
+    [ "${lines[1]}" = "N${t}a${t}ch01${t}n/a" ] # once, not once per round
+    [ "${lines[2]}" = "R${t}a${t}ch04${t}200${t}0.1${t}0.2${t}0${t}7.50${t}1${t}" ] # 6 < 7.5 < 9
+    [ "${lines[3]}" = "R${t}a${t}nginx${t}200${t}0.1${t}0.2${t}0${t}7.20${t}1${t}" ] # not 30
+    [ "${lines[4]}" = "W${t}a${t}nginx${t}1${t}1${t}1${t}1" ]
+    [ "${lines[5]}" = "R${t}b1${t}ch04${t}1${t}0.1${t}0.2${t}0${t}1.00${t}1${t}" ] # other scenarios
+    [ "${lines[6]}" = "R${t}b1${t}ch04${t}2${t}0.1${t}0.2${t}0${t}2.00${t}1${t}" ] # untouched
+}
+
 @test "bench: svg.awk draws a bar per measured row, n/a for the others" {
     fixture
     awk -f "$TOP/tests/bench/svg.awk" -v subtitle="a & b" "$T/results.tsv" >"$T/out.svg"

@@ -76,6 +76,14 @@ stop_server() {
     SERVER_PID=
 }
 
+# stop_clean: stop the server; it must exit 0 with nothing from ASan or
+# UBSan in its log (under SAN=1 a leak at exit fails here).
+stop_clean() {
+    stop_server
+    [ "$SERVER_STATUS" -eq 0 ]
+    ! grep -E "Sanitizer|runtime error" "$SERVER_LOG"
+}
+
 # httpc ARGS...: the raw client against the server started above.
 httpc() {
     "$HTTPC" --port "$PORT" "$@"

@@ -17,6 +17,7 @@
  *       an idle keep-alive connection holds.
  */
 #include "check.h"
+#include "heap.h"
 #include "http1connection.h" /* http1_connection_start, for a socketpair */
 #include "httpserver.h"
 
@@ -26,16 +27,11 @@
 #include "server.h"
 
 #include <errno.h>
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#ifdef __SANITIZE_ADDRESS__
-/* From libasan: under ASan, mallinfo2() does not see the allocations. */
-size_t __sanitizer_get_current_allocated_bytes(void);
-#endif
 
 static struct ioloop *loop;
 static struct httpserver *srv;
@@ -415,17 +411,6 @@ static void test_pipelined_answers_coalesce(void)
     CHECK_SLICE(bodies, blen_all, want);
     CHECK(records >= 1 && records < PIPELINED_N);
     teardown(sv[1]);
-}
-
-/* Bytes the heap has handed out and not had back. */
-static size_t heap_in_use(void)
-{
-#ifdef __SANITIZE_ADDRESS__
-    return __sanitizer_get_current_allocated_bytes();
-#else
-    struct mallinfo2 mi = mallinfo2();
-    return mi.uordblks + mi.hblkhd;
-#endif
 }
 
 static int stop_now(struct ioloop *l, void *arg)

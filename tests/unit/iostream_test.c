@@ -11,15 +11,10 @@
  * 04-read-until-regex's driver). */
 #include "stream_harness.h" /* notes, on_read, stream_pair, once, feed... */
 
-#include <dirent.h>
-#include <malloc.h>
-#include <stdint.h>
+#include "heap.h"
 
-#ifdef __SANITIZE_ADDRESS__
-/* From libasan (sanitizer/allocator_interface.h, which gcc does not ship):
- * under ASan, mallinfo2() does not see the allocations. */
-size_t __sanitizer_get_current_allocated_bytes(void);
-#endif
+#include <dirent.h>
+#include <stdint.h>
 
 static const char *backend = "epoll";
 
@@ -897,17 +892,6 @@ static void free_in_read_callback(void)
 }
 
 /* ---- what the stream costs and asks for ---- */
-
-/* Bytes the allocator has handed out and not had back. */
-static size_t heap_in_use(void)
-{
-#ifdef __SANITIZE_ADDRESS__
-    return __sanitizer_get_current_allocated_bytes();
-#else
-    struct mallinfo2 mi = mallinfo2();
-    return mi.uordblks + mi.hblkhd;
-#endif
-}
 
 /* One request/response exchange: a 3000-byte head in two parts, then a
  * 100 KB answer the peer reads; then a small request and a small answer
