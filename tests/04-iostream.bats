@@ -70,6 +70,14 @@ load helpers
     unit iostream_test idle_stream_notices_close_select
 }
 
+@test "ch04 iostream: a reply written then a close, in one read callback: the reply is sent, then EOF (epoll)" {
+    unit iostream_test reply_then_close_epoll
+}
+
+@test "ch04 iostream: a reply written then a close, in one read callback: the reply is sent, then EOF (select)" {
+    unit iostream_test reply_then_close_select
+}
+
 @test "ch04 iostream: iostream_close with a read pending: nothing inside the call, then ECONNRESET and one close callback (epoll)" {
     unit iostream_test close_while_reading_epoll
 }

@@ -114,7 +114,7 @@ int iostream_read_until_close(struct iostream *s, iostream_read_fn *callback,
  * EPIPE if closed; a failure after that reaches callback and closes.
  * Called from outside the stream's callbacks, a write into an empty queue
  * is sent at once. From inside them it waits for the callback's frame to
- * end, so that all the frame writes leaves in one send(); and while the
+ * end, so that all the frame writes leave in one send(); and while the
  * next read is being served from the buffer (pipelined requests), until
  * that one's frame ends too. */
 int iostream_write(struct iostream *s, const void *data, size_t len,
@@ -122,9 +122,10 @@ int iostream_write(struct iostream *s, const void *data, size_t len,
 
 /* Close now: remove the handler, close the descriptor, fail what is
  * pending, and schedule the close callback. Harmless if already closed.
- * Unsent bytes are dropped (as Tornado's close drops them), those of a
- * write made earlier in the same callback too: to close after an answer,
- * close from the write's callback. */
+ * Writes made earlier in the same callback, not yet tried, get their
+ * send() first, as they would have at once outside a callback; what the
+ * kernel does not take is dropped (as Tornado's close drops it). To close
+ * after a large answer, close from its write's callback. */
 void iostream_close(struct iostream *s);
 
 void iostream_set_close_callback(struct iostream *s, iostream_close_fn *fn,

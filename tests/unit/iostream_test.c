@@ -480,6 +480,37 @@ static void idle_stream_notices_close(void)
     teardown(loop, s, peer);
 }
 
+/* A reply then a close, both from a read callback (an error answer, a
+ * "Connection: close" response): the reply was only queued, to leave when
+ * the callback returned, and the close must send it, not drop it. */
+static void on_read_reply_close(struct iostream *s, int status,
+                                const char *data, size_t len, void *arg)
+{
+    (void)data, (void)len, (void)arg;
+    note("read:%d", status);
+    CHECK_EQ(iostream_write(s, "bye\n", 4, NULL, NULL), 0);
+    iostream_close(s);
+}
+
+static void reply_then_close(void)
+{
+    struct ioloop *loop = setup();
+    int peer;
+    struct iostream *s = stream_pair(loop, &peer);
+    char reply[16];
+    ssize_t n;
+
+    CHECK_EQ(iostream_read_until(s, "\n", 0, on_read_reply_close, NULL), 0);
+    send_str(peer, "hello\n");
+    RUN_UNTIL(loop, nnotes >= 2);
+    CHECK_NOTES("read:0 close");
+    n = read(peer, reply, sizeof reply);
+    CHECK_EQ(n, 4);
+    CHECK(n == 4 && memcmp(reply, "bye\n", 4) == 0);
+    CHECK_EQ(read(peer, reply, sizeof reply), 0); /* then EOF */
+    teardown(loop, s, peer);
+}
+
 /* iostream_close() with a read pending: nothing runs inside the call; the
  * read fails, then the close callback runs once, even when set after. */
 static void close_while_reading(void)
@@ -1188,6 +1219,7 @@ BOTH(peer_closes_while_reading)
 ON(idle_stream_notices_close, epoll)
 ON(idle_stream_notices_close, select)
 BOTH(close_while_reading)
+BOTH(reply_then_close)
 ON(second_read_is_ebusy, epoll)
 ON(closed_stream_is_epipe, epoll)
 BOTH(large_write_slow_reader)
@@ -1214,6 +1246,7 @@ static const struct check_case cases[] = {
     CASE(idle_stream_notices_close, epoll),
     CASE(idle_stream_notices_close, select),
     CASES(close_while_reading),
+    CASES(reply_then_close),
     CASE(second_read_is_ebusy, epoll),
     CASE(closed_stream_is_epipe, epoll),
     CASES(large_write_slow_reader),
