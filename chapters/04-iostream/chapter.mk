@@ -27,10 +27,11 @@ UNIT_OBJS_httpserver_test := $(CH04_OBJ) $(CH03_OBJ)
 $(BUILD)/tests/unit/httpserver_test.o: CPPFLAGS += -Ichapters/04-iostream \
                                                    -Ichapters/03-ioloop
 
-# The web framework (web.c: Application, RequestHandler; httputil.c: the
-# parsing and formatting it needs; static.c: StaticFileHandler) and the
-# chapter's demo server on it.
-CH04_OBJ += $(CH04)/httputil.o $(CH04)/web.o $(CH04)/static.o
+# The web framework (web.c: Application, RequestHandler; web_response.c:
+# what a handler answers; httputil.c: the parsing and formatting it needs;
+# static.c: StaticFileHandler) and the chapter's demo server on it.
+CH04_OBJ += $(CH04)/httputil.o $(CH04)/web.o $(CH04)/web_response.o \
+            $(CH04)/static.o
 
 $(CH04)/server: $(CH04)/server.o $(CH04_OBJ) $(CH03_OBJ) $(COMMON_OBJ)
 	$(LINK)

@@ -1,6 +1,8 @@
 /* web.c - Application (routing) and RequestHandler (one object per
- * request) on httpserver: Tornado's tornado.web, callback style. */
-#include "web.h"
+ * request) on httpserver: Tornado's tornado.web, callback style. Here: the
+ * routes, a handler's life and errors, what it reads, RedirectHandler;
+ * what it answers (headers, body, flush, finish) is in web_response.c. */
+#include "web_private.h"
 
 #include "buffer.h"
 #include "http_response.h"
@@ -8,7 +10,6 @@
 #include "log.h"
 
 #include <errno.h>
-#include <stdint.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,33 +19,6 @@
 
 #define WEB_MAX_GROUPS 15 /* capture groups per pattern */
 #define WEB_DEFAULT_CONTENT_TYPE "text/html; charset=UTF-8" /* Tornado's */
-
-struct web_application {
-    struct ioloop *loop;
-    const struct web_route *routes;
-    regex_t *compiled;
-    size_t nroutes;
-};
-
-struct web_handler {
-    struct web_application *app;
-    const struct web_handler_class *cls;
-    const void *init_args;
-    struct http_request *req;
-    double started;                /* ioloop_time(), for the log */
-    int status;
-    struct httputil_pairs headers; /* the response's */
-    struct buffer body;            /* written, not yet sent */
-    int64_t content_length;        /* web_set_content_length's, or -1 */
-    uint64_t written;              /* body bytes written, sent or not */
-    web_flush_fn *flushed;         /* web_flush_then's, while pending */
-    int headers_sent, finished, async, in_execute;
-    char **path_args;
-    int npath;
-    struct httputil_pairs query, form, cookies; /* parsed on first use */
-    int query_parsed, form_parsed, cookies_parsed;
-    _Alignas(max_align_t) unsigned char state[];
-};
 
 /* ---- the Application ---- */
 
@@ -111,7 +85,7 @@ void web_application_free(struct web_application *app)
 
 /* ---- the handler's life ---- */
 
-static void handler_free(struct web_handler *h)
+void handler_free(struct web_handler *h)
 {
     httputil_pairs_free(&h->headers);
     httputil_pairs_free(&h->query);
@@ -225,6 +199,36 @@ static void method_not_allowed(struct web_handler *h)
         web_set_header(h, "Allow", buffer_data(&allow));
     buffer_free(&allow);
     error_body(h, 405);
+}
+
+int web_send_error(struct web_handler *h, int status)
+{
+    if (h->finished) {
+        errno = EALREADY;
+        return -1;
+    }
+    if (h->headers_sent) {
+        log_error("%s %s: cannot send error response after headers written",
+                  h->req->method, h->req->uri);
+        return web_finish(h);
+    }
+    reset_response(h);
+    return error_body(h, status);
+}
+
+void web_fail(struct web_handler *h, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    log_error("uncaught failure in %s for %s %s (%s): %s",
+              h->cls->name ? h->cls->name : "handler", h->req->method,
+              h->req->uri, h->req->remote_ip, msg);
+    if (!h->finished)
+        web_send_error(h, 500);
 }
 
 /* The class's function for the request's method; NULL if it has none.
@@ -375,325 +379,6 @@ const char *web_get_cookie(struct web_handler *h, const char *name)
                 log_error("cookies: %s", strerror(errno));
     }
     return httputil_pairs_get(&h->cookies, name, 0);
-}
-
-/* ---- what a handler answers ---- */
-
-int web_set_status(struct web_handler *h, int status)
-{
-    if (h->headers_sent || h->finished) {
-        errno = EBUSY;
-        return -1;
-    }
-    if (status < 100 || status > 599) {
-        errno = EINVAL;
-        return -1;
-    }
-    h->status = status;
-    return 0;
-}
-
-static int header_ok(const char *name, const char *value)
-{
-    static const char *const reserved[] = {"Content-Length",
-                                           "Transfer-Encoding", "Connection",
-                                           "Date"};
-
-    if (!*name || strpbrk(name, " \t:"))
-        return 0;
-    for (const char *s = name; *s; s++)
-        if ((unsigned char)*s < 0x21 || *s == 0x7f)
-            return 0;
-    for (const char *s = value; *s; s++)
-        if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
-            return 0;
-    for (size_t i = 0; i < sizeof reserved / sizeof *reserved; i++)
-        if (strcasecmp(name, reserved[i]) == 0)
-            return 0;
-    return 1;
-}
-
-/* Whether a header may still be set: EBUSY once sent, EINVAL if bad. */
-static int header_settable(const struct web_handler *h, const char *name,
-                           const char *value)
-{
-    if (h->headers_sent || h->finished) {
-        errno = EBUSY;
-        return -1;
-    }
-    if (!header_ok(name, value)) {
-        errno = EINVAL;
-        return -1;
-    }
-    return 0;
-}
-
-int web_add_header(struct web_handler *h, const char *name, const char *value)
-{
-    if (header_settable(h, name, value) < 0)
-        return -1;
-    return httputil_pairs_add(&h->headers, strdup(name), strdup(value));
-}
-
-int web_set_header(struct web_handler *h, const char *name, const char *value)
-{
-    if (header_settable(h, name, value) < 0)
-        return -1;
-    httputil_pairs_remove(&h->headers, name);
-    return httputil_pairs_add(&h->headers, strdup(name), strdup(value));
-}
-
-static int cookie_ok(const char *s, int is_name)
-{
-    if (is_name && !*s)
-        return 0;
-    for (; *s; s++)
-        if ((unsigned char)*s <= 0x20 || *s == 0x7f || *s == ';' ||
-            *s == ',' || (is_name && *s == '='))
-            return 0;
-    return 1;
-}
-
-int web_set_cookie(struct web_handler *h, const char *name, const char *value)
-{
-    char *line;
-    int rc;
-
-    if (!cookie_ok(name, 1) || !cookie_ok(value, 0)) {
-        errno = EINVAL;
-        return -1;
-    }
-    if (asprintf(&line, "%s=%s; Path=/", name, value) < 0)
-        return -1;
-    rc = web_add_header(h, "Set-Cookie", line);
-    free(line);
-    return rc;
-}
-
-int web_write(struct web_handler *h, const void *data, size_t len)
-{
-    if (h->finished) {
-        errno = EBUSY;
-        return -1;
-    }
-    if (h->content_length >= 0 &&
-        len > (uint64_t)h->content_length - h->written) {
-        errno = EMSGSIZE; /* Tornado: "Tried to write more data than
-                             Content-Length" */
-        return -1;
-    }
-    if (buffer_append(&h->body, data, len) < 0)
-        return -1;
-    h->written += len;
-    return 0;
-}
-
-int web_write_str(struct web_handler *h, const char *s)
-{
-    return web_write(h, s, strlen(s));
-}
-
-int web_printf(struct web_handler *h, const char *fmt, ...)
-{
-    va_list ap;
-    char *s;
-    int n;
-
-    va_start(ap, fmt);
-    n = vasprintf(&s, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return -1;
-    n = web_write(h, s, (size_t)n);
-    free(s);
-    return n;
-}
-
-/* A response without a body describes no representation: Tornado's
- * finish() drops these headers for 1xx, 204 and 304
- * (_clear_representation_headers). */
-static void drop_representation_headers(struct web_handler *h)
-{
-    if (h->status < 200 || h->status == 204 || h->status == 304) {
-        httputil_pairs_remove(&h->headers, "Content-Type");
-        httputil_pairs_remove(&h->headers, "Content-Encoding");
-        httputil_pairs_remove(&h->headers, "Content-Language");
-    }
-}
-
-/* Send the status line and headers (once), then the body written so far. */
-static int send_pending(struct web_handler *h)
-{
-    int rc = 0;
-
-    if (!h->headers_sent) {
-        struct buffer lines;
-        drop_representation_headers(h);
-        if (h->content_length >= 0 &&
-            http_request_set_content_length(h->req,
-                                            (uint64_t)h->content_length) < 0)
-            return -1;
-        buffer_init(&lines);
-        /* Appends, not buffer_printf(): parsing "%s: %s\r\n" twice per
-         * header (to size it, then to write it) was a fifth of the
-         * server's own CPU time for a hello-world response. */
-        for (size_t i = 0; i < h->headers.n && rc == 0; i++) {
-            const struct httputil_pair *p = &h->headers.v[i];
-            if (buffer_append(&lines, p->name, strlen(p->name)) < 0 ||
-                buffer_append(&lines, ": ", 2) < 0 ||
-                buffer_append(&lines, p->value, strlen(p->value)) < 0 ||
-                buffer_append(&lines, "\r\n", 2) < 0)
-                rc = -1;
-        }
-        if (rc == 0)
-            rc = buffer_append(&lines, "", 1);
-        if (rc == 0)
-            rc = http_request_start_response(h->req, h->status,
-                                             buffer_data(&lines));
-        buffer_free(&lines);
-        h->headers_sent = 1;
-    }
-    if (rc == 0 && buffer_len(&h->body))
-        rc = http_request_write(h->req, buffer_data(&h->body),
-                                buffer_len(&h->body));
-    buffer_consume(&h->body, buffer_len(&h->body));
-    return rc;
-}
-
-int web_flush(struct web_handler *h)
-{
-    if (h->finished) {
-        errno = EBUSY;
-        return -1;
-    }
-    if (send_pending(h) < 0)
-        return -1;
-    return http_request_flush(h->req, NULL, NULL);
-}
-
-static void on_flushed(struct http_request *req, int status, void *arg)
-{
-    struct web_handler *h = arg;
-    web_flush_fn *done = h->flushed;
-
-    (void)req;
-    h->flushed = NULL; /* done may flush again */
-    done(h, status);
-}
-
-int web_flush_then(struct web_handler *h, web_flush_fn *done)
-{
-    if (!done)
-        return web_flush(h);
-    if (h->finished || h->flushed) {
-        errno = EBUSY;
-        return -1;
-    }
-    if (send_pending(h) < 0 ||
-        http_request_flush(h->req, on_flushed, h) < 0)
-        return -1;
-    h->flushed = done;
-    return 0;
-}
-
-int web_set_content_length(struct web_handler *h, uint64_t length)
-{
-    if (h->headers_sent || h->finished) {
-        errno = EBUSY;
-        return -1;
-    }
-    if (length > INT64_MAX || length < h->written) {
-        errno = length > INT64_MAX ? EINVAL : EMSGSIZE;
-        return -1;
-    }
-    h->content_length = (int64_t)length;
-    return 0;
-}
-
-void web_async(struct web_handler *h) { h->async = 1; }
-
-/* Tornado: Application.log_request. Successes at debug level: a line per
- * request would cost the benchmark more than the request itself. */
-static void log_request(struct web_handler *h)
-{
-    const struct http_request *r = h->req;
-    double ms;
-    enum log_level level = h->status < 400   ? LOG_DEBUG
-                           : h->status < 500 ? LOG_WARN
-                                             : LOG_ERROR;
-
-    if (!log_enabled(level))
-        return; /* not even the clock is read for a line nobody sees */
-    ms = (ioloop_time(h->app->loop) - h->started) * 1000;
-    log_at(level, "%d %s %s (%s) %.2fms", h->status, r->method, r->uri,
-           r->remote_ip, ms);
-}
-
-int web_finish(struct web_handler *h)
-{
-    int rc, saved;
-
-    if (h->finished) {
-        errno = EALREADY;
-        return -1;
-    }
-    h->finished = 1;
-    log_request(h);
-    rc = send_pending(h);
-    saved = errno;
-    http_request_set_close_callback(h->req, NULL, NULL);
-    if (http_request_finish(h->req) < 0 && rc == 0) {
-        rc = -1;
-        saved = errno;
-    }
-    if (h->cls->on_finish)
-        h->cls->on_finish(h);
-    if (!h->in_execute)
-        handler_free(h);
-    errno = saved;
-    return rc;
-}
-
-int web_redirect(struct web_handler *h, const char *url, int permanent)
-{
-    if (h->headers_sent || h->finished) {
-        errno = EBUSY;
-        return -1;
-    }
-    if (web_set_header(h, "Location", url) < 0)
-        return -1;
-    h->status = permanent ? 301 : 302;
-    return web_finish(h);
-}
-
-int web_send_error(struct web_handler *h, int status)
-{
-    if (h->finished) {
-        errno = EALREADY;
-        return -1;
-    }
-    if (h->headers_sent) {
-        log_error("%s %s: cannot send error response after headers written",
-                  h->req->method, h->req->uri);
-        return web_finish(h);
-    }
-    reset_response(h);
-    return error_body(h, status);
-}
-
-void web_fail(struct web_handler *h, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    log_error("uncaught failure in %s for %s %s (%s): %s",
-              h->cls->name ? h->cls->name : "handler", h->req->method,
-              h->req->uri, h->req->remote_ip, msg);
-    if (!h->finished)
-        web_send_error(h, 500);
 }
 
 /* ---- RedirectHandler ---- */
