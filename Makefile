@@ -91,7 +91,7 @@ help:
 	@echo "make test-common     run the common/ unit tests"
 	@echo "make test-exercises  check every solution passes and every starter fails"
 	@echo "make bench           every chapter's server beside nginx and Tornado under the same"
-	@echo "                     load (< 3 min); writes tests/bench/results/bench.md and .svg"
+	@echo "                     load (about 3 min); writes tests/bench/results/bench.md and .svg"
 	@echo "make bench-NN        the same for one chapter, e.g. make bench-03 (into $(BUILD)/bench/)"
 	@echo "make check EX=NN-topic   check your work on one exercise"
 	@echo "make progress        the table of your exercises, done or not"
