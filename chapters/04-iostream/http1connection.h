@@ -1,11 +1,12 @@
-/* http1connection.h - private to httpserver.c and http1connection.c: the
- * server's state and one connection's. Applications include httpserver.h.
+/* http1connection.h - private to httpserver.c, httprequest.c and
+ * http1connection.c: the server's state and one connection's. Applications
+ * include httpserver.h.
  *
  * http1connection.c reads: heads, bodies, timeouts, the connection's life
- * and death. httpserver.c holds the server around the connections, makes a
- * request's fields from its head, and writes the response a handler
- * builds. Tornado keeps reading and writing together in
- * http1connection.HTTP1Connection.
+ * and death. httprequest.c makes a request's fields from its head, in an
+ * exchange from the server's spares. httpserver.c holds the server around
+ * the connections and writes the response a handler builds. Tornado keeps
+ * reading and writing together in http1connection.HTTP1Connection.
  */
 #ifndef CH04_HTTP1CONNECTION_H
 #define CH04_HTTP1CONNECTION_H
@@ -110,7 +111,7 @@ void http1_connection_free(struct http1_connection *c);
  * live on, detached, until finished. */
 void http1_connection_close_all(struct httpserver *srv);
 
-/* ---- httpserver.c ---- */
+/* ---- httprequest.c ---- */
 
 /* Copy a head into the connection's exchange (taken now if it has none)
  * and parse it there, filling the request's fields: 0, or the status to
@@ -118,18 +119,20 @@ void http1_connection_close_all(struct httpserver *srv);
 int http1_parse_request(struct http1_connection *c, const char *data,
                         size_t len);
 
-/* Append "HTTP/1.1 STATUS Reason\r\n" and the Date line (cached for the
- * second) to b. 0, or -1 (ENOMEM). */
-int http1_put_status(struct buffer *b, int status);
-
-/* A new request is about to be delivered: reset the response state. */
-void http1_response_reset(struct http1_connection *c);
-
 /* Give the connection's exchange (if any) back: to the server's spares,
  * or to free() when there is no server or enough spares. */
 void http1_exchange_give(struct http1_connection *c);
 
 /* At httpserver_free: free the spares. */
 void http1_exchange_free_spares(struct httpserver *srv);
+
+/* ---- httpserver.c ---- */
+
+/* Append "HTTP/1.1 STATUS Reason\r\n" and the Date line (cached for the
+ * second) to b. 0, or -1 (ENOMEM). */
+int http1_put_status(struct buffer *b, int status);
+
+/* A new request is about to be delivered: reset the response state. */
+void http1_response_reset(struct http1_connection *c);
 
 #endif
