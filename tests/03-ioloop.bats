@@ -213,6 +213,22 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
     unit ioloop_test free_with_pending_select
 }
 
+@test "ch03: ioloop (epoll): before-poll hooks run once, in order, after the turn's callbacks and timeouts, and keep the loop awake" {
+    unit ioloop_test before_poll_after_callbacks_and_timeouts_epoll
+}
+
+@test "ch03: ioloop (select): before-poll hooks run once, in order, after the turn's callbacks and timeouts, and keep the loop awake" {
+    unit ioloop_test before_poll_after_callbacks_and_timeouts_select
+}
+
+@test "ch03: ioloop (epoll): a handler's hooks run before the next poll; a cancelled or freed one never runs" {
+    unit ioloop_test before_poll_from_handler_epoll
+}
+
+@test "ch03: ioloop (select): a handler's hooks run before the next poll; a cancelled or freed one never runs" {
+    unit ioloop_test before_poll_from_handler_select
+}
+
 @test "ch03: ioloop: an unknown backend is ENOENT; ioloop_free(NULL) is harmless" {
     unit ioloop_test new_and_free
 }

@@ -47,6 +47,8 @@ struct ioloop {
     atomic_int stopping;
     atomic_int polling;          /* inside poll(): a wake-up is needed */
 
+    struct ioloop_hook before_poll; /* the queue's head: a ring of hooks */
+
     /* The batch being dispatched, so remove_handler can drop stale events. */
     struct poller_event events[IOLOOP_MAX_EVENTS];
     int nevents, dispatching_at;
@@ -89,6 +91,7 @@ struct ioloop *ioloop_new_with_backend(const struct poller_backend *backend)
         return NULL;
     loop->waker = -1;
     loop->backend = backend;
+    loop->before_poll.prev = loop->before_poll.next = &loop->before_poll;
     if (!(loop->poller = backend->create()))
         goto fail;
     timer_heap_init(&loop->timers);
@@ -110,6 +113,8 @@ void ioloop_free(struct ioloop *loop)
 {
     if (!loop)
         return;
+    while (loop->before_poll.next != &loop->before_poll) /* dropped, */
+        ioloop_cancel_before_poll(loop->before_poll.next); /* not run */
     if (loop->waker >= 0) {
         if (loop->poller)
             loop->backend->remove(loop->poller, loop->waker);
@@ -291,6 +296,45 @@ void ioloop_stop(struct ioloop *loop)
     ioloop_wake(loop);
 }
 
+/* ---- before-poll hooks ---- */
+
+void ioloop_hook_init(struct ioloop_hook *hook, ioloop_callback_fn *fn,
+                      void *arg)
+{
+    *hook = (struct ioloop_hook){.fn = fn, .arg = arg};
+}
+
+int ioloop_hook_queued(const struct ioloop_hook *hook)
+{
+    return hook->next != NULL;
+}
+
+/* Put hook last in the ring whose head is `head`. */
+static void ioloop_hook_link(struct ioloop_hook *head, struct ioloop_hook *hook)
+{
+    hook->prev = head->prev;
+    hook->next = head;
+    head->prev->next = hook;
+    head->prev = hook;
+}
+
+void ioloop_before_poll(struct ioloop *loop, struct ioloop_hook *hook)
+{
+    if (!ioloop_hook_queued(hook))
+        ioloop_hook_link(&loop->before_poll, hook);
+}
+
+/* A ring needs no head to unlink from: the queue, or the batch that
+ * ioloop_run_before_poll is running, whichever holds the hook. */
+void ioloop_cancel_before_poll(struct ioloop_hook *hook)
+{
+    if (!ioloop_hook_queued(hook))
+        return;
+    hook->prev->next = hook->next;
+    hook->next->prev = hook->prev;
+    hook->prev = hook->next = NULL;
+}
+
 /* ---- the loop ---- */
 
 /* A failing callback or handler is logged, and the loop goes on: one bad
@@ -333,7 +377,27 @@ static void ioloop_run_timeouts(struct ioloop *loop)
     loop->timeouts_now = 0;
 }
 
-/* How long poll() may sleep: 0 if callbacks wait, until the next timeout
+/* Run the hooks queued so far, oldest first. The queue moves whole into a
+ * batch first, as the callbacks do: a hook that queues itself again runs
+ * next turn, not for ever now. A hook may cancel another still waiting in
+ * the batch: each is unlinked before it runs, so the batch stays sound. */
+static void ioloop_run_before_poll(struct ioloop *loop)
+{
+    struct ioloop_hook batch, *head = &loop->before_poll, *hook;
+
+    if (head->next == head)
+        return;
+    batch.next = head->next;
+    batch.prev = head->prev;
+    batch.next->prev = batch.prev->next = &batch;
+    head->next = head->prev = head;
+    while ((hook = batch.next) != &batch) {
+        ioloop_cancel_before_poll(hook);
+        ioloop_report(hook->fn(loop, hook->arg), "before-poll hook", -1);
+    }
+}
+
+/* How long poll() may sleep: 0 if callbacks or hooks wait, until the next timeout
  * (rounded up, so we never wake a hair early and spin), or for ever. */
 static int ioloop_poll_timeout(struct ioloop *loop)
 {
@@ -343,7 +407,8 @@ static int ioloop_poll_timeout(struct ioloop *loop)
     pthread_mutex_lock(&loop->lock);
     pending = loop->pending.len;
     pthread_mutex_unlock(&loop->lock);
-    if (pending || atomic_load(&loop->stopping))
+    if (pending || atomic_load(&loop->stopping) ||
+        loop->before_poll.next != &loop->before_poll)
         return 0;
     if (!timer_heap_peek(&loop->timers, &deadline))
         return -1;
@@ -370,12 +435,28 @@ static void ioloop_dispatch(struct ioloop *loop)
     loop->nevents = 0;
 }
 
+/* One turn after another until ioloop_stop():
+ *
+ *   1. the callbacks queued before this turn (those they add wait a turn);
+ *   2. the timeouts due now;
+ *   3. the before-poll hooks: what steps 1, 2 and the last turn's handlers
+ *      left to finish (chapter 4's streams send their writes here);
+ *   4. announce that we are about to sleep, then read how long we may:
+ *      `polling` is set BEFORE ioloop_poll_timeout() looks at the queue.
+ *      A thread that adds a callback after that look sees polling set and
+ *      wakes us; one that added it before the look made the timeout 0.
+ *      In the other order, a callback added between the look and the flag
+ *      would find no flag, send no wake-up, and wait in the queue while we
+ *      slept, until some unrelated event or timeout came;
+ *   5. poll, and run the handler of each descriptor it reports.
+ */
 void ioloop_start(struct ioloop *loop)
 {
     while (!atomic_load(&loop->stopping)) {
-        ioloop_run_callbacks(loop);                         /* 1 */
-        ioloop_run_timeouts(loop);                          /* 2 */
-        atomic_store(&loop->polling, 1);                    /* 3 */
+        ioloop_run_callbacks(loop);
+        ioloop_run_timeouts(loop);
+        ioloop_run_before_poll(loop);
+        atomic_store(&loop->polling, 1);
         int timeout = ioloop_poll_timeout(loop);
         int n = loop->backend->poll(loop->poller, loop->events,
                                     IOLOOP_MAX_EVENTS, timeout);
@@ -383,7 +464,7 @@ void ioloop_start(struct ioloop *loop)
         if (n < 0 && errno != EINTR)
             log_error("%s: %s", loop->backend->name, strerror(errno));
         loop->nevents = n > 0 ? n : 0;
-        ioloop_dispatch(loop);                              /* 4 */
+        ioloop_dispatch(loop);
     }
     atomic_store(&loop->stopping, 0); /* ready to start again */
 }

@@ -19,8 +19,10 @@
  *     ioloop_start(loop);                        // returns after ioloop_stop
  *     ioloop_free(loop);
  *
- * One thread runs the loop; everything registered runs on that thread, one
- * thing at a time. Only ioloop_add_callback(), ioloop_stop() and
+ * One turn of the loop: the callbacks queued before it, the timeouts due,
+ * the before-poll hooks, then one poll() and the handlers of what it
+ * reported. One thread runs the loop; everything registered runs on that
+ * thread, one thing at a time. Only ioloop_add_callback(), ioloop_stop() and
  * ioloop_wake() may be called from other threads (and the last two from a
  * signal handler). Callbacks and handlers return 0, or -1 with errno to
  * report a failure: the loop logs it and goes on.
@@ -94,6 +96,33 @@ int ioloop_remove_timeout(struct ioloop *loop, ioloop_timeout timeout);
  * 0, or -1 (ENOMEM). Tornado: add_callback(). */
 int ioloop_add_callback(struct ioloop *loop, ioloop_callback_fn *callback,
                         void *arg);
+
+/* A step to run once, just before the loop next polls: after the turn's
+ * handlers, callbacks and timeouts, so that what they all did can be
+ * finished in one go. Chapter 4's streams queue one when a callback
+ * writes, and so send a frame's writes in one send() (Redis: the
+ * clients_pending_write list that beforeSleep() writes out; Tornado has no
+ * such step). Embed one in the object it serves: queueing allocates
+ * nothing, so it cannot fail. The fields are the loop's. */
+struct ioloop_hook {
+    ioloop_callback_fn *fn;
+    void *arg;
+    struct ioloop_hook *prev, *next; /* NULL while not queued */
+};
+
+void ioloop_hook_init(struct ioloop_hook *hook, ioloop_callback_fn *fn,
+                      void *arg);
+
+/* Queue hook to run before this turn's poll, after those queued before it.
+ * Harmless if it is queued already. Queued by a running hook, it waits for
+ * the next turn. Only from the loop's thread. */
+void ioloop_before_poll(struct ioloop *loop, struct ioloop_hook *hook);
+
+/* Take hook off the queue if it is on it: before freeing its object. */
+void ioloop_cancel_before_poll(struct ioloop_hook *hook);
+
+/* Whether hook is queued. */
+int ioloop_hook_queued(const struct ioloop_hook *hook);
 
 /* Run until ioloop_stop(). Tornado: start(). */
 void ioloop_start(struct ioloop *loop);

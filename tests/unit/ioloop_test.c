@@ -898,6 +898,103 @@ BOTH(handler_bad_input)
 BOTH(failures_are_logged)
 BOTH(free_with_pending)
 
+/* ---- before-poll hooks ---- */
+
+/* Hooks 10.., queued by a callback, a timeout and a handler of one turn,
+ * each run once, in the order queued, after that turn's callbacks and
+ * timeouts and before its poll; a cancelled one never runs. */
+static struct ioloop_hook hooks[8];
+static int hook_requeues;
+
+static int hook_cb(struct ioloop *loop, void *arg)
+{
+    record(AS_INT(arg));
+    if (AS_INT(arg) == 13 && hook_requeues-- > 0)
+        ioloop_before_poll(loop, &hooks[3]); /* itself: next turn */
+    else if (AS_INT(arg) == 13)
+        ioloop_stop(loop);
+    if (AS_INT(arg) == 14)
+        ioloop_cancel_before_poll(&hooks[5]); /* waiting behind it */
+    return 0;
+}
+
+static void init_hooks(void)
+{
+    for (int i = 0; i < 8; i++)
+        ioloop_hook_init(&hooks[i], hook_cb, ID(10 + i));
+}
+
+static int queue_hook_cb(struct ioloop *loop, void *arg)
+{
+    record(AS_INT(arg));
+    ioloop_before_poll(loop, &hooks[AS_INT(arg)]);
+    ioloop_before_poll(loop, &hooks[AS_INT(arg)]); /* once */
+    return 0;
+}
+
+/* Turn 1: callback 1 queues hook 11, timeout 2 queues hook 12; 13, queued
+ * before the start, runs first and queues itself again; 10 was cancelled.
+ * Turn 2: 13 again, which stops the loop. Nothing else is due, so had the
+ * poll between the turns slept, it would have slept for ever (and
+ * alarm() would have killed the case). */
+static void before_poll_after_callbacks_and_timeouts(const char *backend)
+{
+    struct ioloop *loop = new_loop(backend);
+    int want[] = {1, 2, 13, 11, 12, 13};
+
+    init_hooks();
+    hook_requeues = 1;
+    CHECK_EQ(ioloop_add_callback(loop, queue_hook_cb, ID(1)), 0);
+    ioloop_add_timeout(loop, ioloop_time(loop) - 1, queue_hook_cb, ID(2));
+    ioloop_before_poll(loop, &hooks[3]);
+    ioloop_before_poll(loop, &hooks[0]);
+    CHECK(ioloop_hook_queued(&hooks[0]));
+    ioloop_cancel_before_poll(&hooks[0]);
+    ioloop_cancel_before_poll(&hooks[0]); /* harmless */
+    CHECK(!ioloop_hook_queued(&hooks[0]));
+    ioloop_start(loop);
+    CHECK(ran_is(want, 6));
+    CHECK(!ioloop_hook_queued(&hooks[3]));
+    ioloop_free(loop);
+}
+
+/* A handler's hook runs in the next turn, before its poll: the handler's
+ * work is finished before the loop sleeps. A hook may cancel one queued
+ * behind it; freeing the loop drops the hooks still queued, unrun. */
+static int hook_handler(struct ioloop *loop, int fd, int events, void *arg)
+{
+    record_handler(loop, fd, events, arg);
+    ioloop_before_poll(loop, &hooks[4]); /* 14: cancels 15 */
+    ioloop_before_poll(loop, &hooks[5]);
+    ioloop_before_poll(loop, &hooks[6]);
+    ioloop_add_callback(loop, stop_cb, ID(99));
+    return 0;
+}
+
+static void before_poll_from_handler(const char *backend)
+{
+    struct ioloop *loop = new_loop(backend);
+    int want[] = {6, 99, 14, 16};
+    int p[2];
+
+    init_hooks();
+    make_pipe(p);
+    CHECK_EQ(ioloop_add_handler(loop, p[0], IOLOOP_READ, hook_handler, ID(6)), 0);
+    CHECK_EQ(write(p[1], "x", 1), 1);
+    ioloop_start(loop);
+    CHECK(ran_is(want, 4));
+    CHECK(!ioloop_hook_queued(&hooks[5]));
+    ioloop_before_poll(loop, &hooks[7]);
+    CHECK_EQ(ioloop_remove_handler(loop, p[0]), 0);
+    close_pipe(p);
+    ioloop_free(loop);
+    CHECK(!ioloop_hook_queued(&hooks[7]));
+    CHECK_EQ(nran, 4); /* 17 never ran */
+}
+
+BOTH(before_poll_after_callbacks_and_timeouts)
+BOTH(before_poll_from_handler)
+
 static const struct check_case cases[] = {
     CASES(timers_in_order),
     CASES(remove_timeout),
@@ -913,6 +1010,8 @@ static const struct check_case cases[] = {
     CASES(handler_bad_input),
     CASES(failures_are_logged),
     CASES(free_with_pending),
+    CASES(before_poll_after_callbacks_and_timeouts),
+    CASES(before_poll_from_handler),
     {"new_and_free", new_and_free},
     {0},
 };
