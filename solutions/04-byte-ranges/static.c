@@ -264,7 +264,11 @@ enum range_kind {
 };
 
 /* s[0..n), spaces and tabs trimmed, as a decimal number: 1 and *out, 0
- * if it is empty, -1 if it is not a number (or overflows). */
+ * if it is empty, -1 if it is not a number. A number too large for 64
+ * bits is still a number (Tornado's are Python ints, which have no
+ * limit): it stops at UINT64_MAX, past the end of any file, and never
+ * wraps round to a small one. So, as in Tornado, a first byte that large
+ * is unsatisfiable, a last byte is cut to the end, a suffix is it all. */
 static int byte_pos(const char *s, size_t n, uint64_t *out)
 {
     while (n && (*s == ' ' || *s == '\t'))
@@ -275,9 +279,14 @@ static int byte_pos(const char *s, size_t n, uint64_t *out)
         return 0;
     *out = 0;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9' || *out > (UINT64_MAX - 9) / 10)
+        if (s[i] < '0' || s[i] > '9')
             return -1;
-        *out = *out * 10 + (uint64_t)(s[i] - '0');
+        unsigned digit = (unsigned)(s[i] - '0');
+        /* The test comes before the multiplication, which would wrap. */
+        if (*out > (UINT64_MAX - digit) / 10)
+            *out = UINT64_MAX;
+        else
+            *out = *out * 10 + digit;
     }
     return 1;
 }

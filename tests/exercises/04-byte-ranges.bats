@@ -100,9 +100,57 @@ expect_full() {
     done
 }
 
+# Numbers past 2^63 (where a signed off_t wraps) and 2^64 (where uint64_t
+# does). Tornado's are Python ints, with no limit: such a number is only
+# large, and the answers below are what StaticFileHandler gives them. A
+# parser that multiplies before it checks reads 18446744073709551618 as 2.
+@test "ranges: a first byte past 2^63 or 2^64 is past the end: 416, never wrapped round to a small one (hints 2, 3)" {
+    local spec
+    for spec in bytes=18446744073709551618-5 bytes=18446744073709551616- \
+        bytes=18446744073709551615- bytes=18446744073709551617-18446744073709551620 \
+        bytes=9223372036854775808- bytes=9223372036854775807-9 \
+        bytes=9223372036854775809-9223372036854775810 \
+        bytes=99999999999999999999- bytes=36893488147419103234-36893488147419103237; do
+        range "$spec"
+        echo "$spec: expected 416, got: $(status_line), Content-Range: $(header Content-Range)"
+        [ "$(status_line)" = "HTTP/1.1 416 Range Not Satisfiable" ]
+        [ "$(header Content-Range)" = "bytes */10" ]
+        [[ "$output" != *0123* ]]
+    done
+}
+
+@test "ranges: a last byte past 2^63 or 2^64 is cut to the end, as any last byte past it (hints 2, 3)" {
+    local spec
+    for spec in bytes=2-9223372036854775807 bytes=2-9223372036854775808 \
+        bytes=2-18446744073709551615 bytes=2-18446744073709551616 \
+        bytes=2-18446744073709551618 bytes=2-99999999999999999999; do
+        range "$spec"
+        echo "$spec: expected 206 bytes 2-9/10"
+        expect_206 2 9 23456789
+    done
+    for spec in bytes=0-18446744073709551615 bytes=0-18446744073709551616; do
+        range "$spec"
+        echo "$spec: expected the whole file, 200"
+        expect_full
+    done
+}
+
+@test "ranges: a suffix past 2^63 or 2^64 is the whole file, 200, as any suffix longer than the file (hints 2, 3)" {
+    local spec
+    for spec in bytes=-9223372036854775807 bytes=-9223372036854775808 \
+        bytes=-18446744073709551615 bytes=-18446744073709551616 \
+        bytes=-18446744073709551617 bytes=-18446744073709551625 \
+        bytes=-99999999999999999999; do
+        range "$spec"
+        echo "$spec: expected the whole file, 200"
+        expect_full
+    done
+}
+
 @test "ranges: bad syntax, another unit, several ranges: ignored, the whole file with 200 (hint 2)" {
     local spec
-    for spec in bytes=abc bytes=1-x items=0-5 bytes= bytes=- bytes=1-2,5-6 'bytes=0-0, -1' bytes=2--5 'bytes 2-5'; do
+    for spec in bytes=abc bytes=1-x items=0-5 bytes= bytes=- bytes=1-2,5-6 'bytes=0-0, -1' bytes=2--5 'bytes 2-5' \
+        bytes=99999999999999999999x- bytes=2-99999999999999999999x; do
         range "$spec"
         echo "$spec"
         expect_full
