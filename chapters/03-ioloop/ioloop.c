@@ -449,6 +449,9 @@ static void ioloop_dispatch(struct ioloop *loop)
  *      would find no flag, send no wake-up, and wait in the queue while we
  *      slept, until some unrelated event or timeout came;
  *   5. poll, and run the handler of each descriptor it reports.
+ *
+ * A turn that stops the loop still gets its hooks: a handler that answers
+ * and then stops the loop has its answer sent.
  */
 void ioloop_start(struct ioloop *loop)
 {
@@ -466,5 +469,6 @@ void ioloop_start(struct ioloop *loop)
         loop->nevents = n > 0 ? n : 0;
         ioloop_dispatch(loop);
     }
+    ioloop_run_before_poll(loop);
     atomic_store(&loop->stopping, 0); /* ready to start again */
 }

@@ -610,7 +610,7 @@ void http1_connection_finished(struct http1_connection *c)
     if (x->keep_alive && !x->flush_waits && queued < HTTP1_MAX_QUEUED) {
         http1_read_head(c);
     } else if (queued > 0) {
-        if (iostream_write(s, "", 0, http1_on_drained, c) < 0)
+        if (iostream_on_drained(s, http1_on_drained, c) < 0)
             http1_fail(c, "write");
     } else {
         iostream_close(s);

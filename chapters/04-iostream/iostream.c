@@ -34,13 +34,11 @@ struct iostream {
     int fd;                  /* -1 once closed */
     int error;               /* why it closed: 0 or an errno */
     unsigned read_kind : 2;  /* the pending read, or READ_NONE */
-    unsigned closed : 1;
     unsigned close_ran : 1;  /* the close callback has run */
-    unsigned busy : 1;       /* inside its handler or its pump */
+    unsigned running : 1;    /* inside its handler or its pump */
     unsigned delivering : 1; /* inside a read callback: in holds its bytes */
-    unsigned freeing : 1;    /* freed while busy: the busy frame frees it */
+    unsigned freeing : 1;    /* freed while running: the frame frees it */
     unsigned not_socket : 1; /* send() said ENOTSOCK: write() instead */
-    unsigned send_due : 1;   /* out holds bytes no send() has tried yet */
     unsigned char delim_len;
     char delim[IOSTREAM_MAX_DELIMITER];
     iostream_match_fn *match; /* read_until_match: the matcher, else NULL */
@@ -58,9 +56,19 @@ struct iostream {
     iostream_close_fn *close_fn;
     void *close_arg;
     ioloop_timeout pump;     /* the scheduled iostream_pump, or 0 */
+    /* Queued on the loop while out holds bytes that no send() has tried
+     * yet: written by a callback, they leave before the loop sleeps. */
+    struct ioloop_hook send_hook;
 };
 
+static int iostream_is_closed(const struct iostream *s)
+{
+    return s->fd < 0;
+}
+
 static int iostream_pump(struct ioloop *loop, void *arg);
+static int iostream_send_before_poll(struct ioloop *loop, void *arg);
+static void iostream_handle_write(struct iostream *s);
 
 /* ---- scheduling, interest, closing ---- */
 
@@ -85,26 +93,24 @@ static void iostream_shut(struct iostream *s)
     ioloop_remove_handler(s->loop, s->fd);
     close(s->fd);
     s->fd = -1;
-    s->closed = 1;
+    ioloop_cancel_before_poll(&s->send_hook);
     buffer_free(&s->out); /* nothing more will be sent */
 }
 
 /* Close with a reason (0: EOF or a plain close). The pending callbacks get
  * their errors, then the close callback runs, all from the pump. */
-static void iostream_flush(struct iostream *s);
-
 static void iostream_close_with(struct iostream *s, int error)
 {
-    if (s->closed)
+    if (iostream_is_closed(s))
         return;
     /* A plain close in the frame that wrote: what it wrote has not been
-     * tried yet (send_due). One send() now, as outside a frame the write
-     * itself would have made: a reply then a close must not lose the
-     * reply. What the kernel refuses is dropped, as Tornado's close()
-     * drops its write buffer. */
-    if (error == 0 && s->send_due)
-        iostream_flush(s);
-    if (s->closed) /* that send() failed, and closed the stream */
+     * tried yet (its send waits for the loop). One send() now, as outside
+     * a frame the write itself would have made: a reply then a close must
+     * not lose the reply. What the kernel refuses is dropped, as
+     * Tornado's close() drops its write buffer. */
+    if (error == 0 && ioloop_hook_queued(&s->send_hook))
+        iostream_handle_write(s);
+    if (iostream_is_closed(s)) /* that send() failed, and closed it */
         return;
     s->error = error;
     iostream_shut(s);
@@ -120,7 +126,7 @@ static void iostream_close_with(struct iostream *s, int error)
  * (Tornado listens so too). What that read brings stays in the buffer,
  * and READ stops until a read wants it: that bounds what a client sending
  * ahead can make us hold. WRITE only while output is queued that a send()
- * could not take: output a frame will send when it ends (send_due) needs
+ * could not take: output whose send waits for the loop (send_hook) needs
  * no event, and asking for one would cost two epoll_ctl()s. Inside the
  * handler or the pump this waits until the frame ends: the state is still
  * moving. */
@@ -129,11 +135,11 @@ static void iostream_update_interest(struct iostream *s)
     int events = 0;
     int reading = s->read_kind != READ_NONE;
 
-    if (s->closed || s->busy)
+    if (iostream_is_closed(s) || s->running)
         return;
     if (buffer_len(&s->in) == 0 || (reading && !s->pump))
         events |= IOLOOP_READ;
-    if (buffer_len(&s->out) > 0 && !s->send_due)
+    if (buffer_len(&s->out) > 0 && !ioloop_hook_queued(&s->send_hook))
         events |= IOLOOP_WRITE; /* a send() was refused: wait for room */
     if (ioloop_update_handler(s->loop, s->fd, events) < 0)
         iostream_close_with(s, errno);
@@ -169,7 +175,7 @@ static size_t iostream_read_size(const struct iostream *s)
  * event is correct, keeps a fast sender from hogging the loop, and saves
  * the read() that would only have said EAGAIN. hangup: the loop reported
  * an error, and this read is how we learn EOF or the errno. */
-static void iostream_fill(struct iostream *s, int hangup)
+static void iostream_handle_read(struct iostream *s, int hangup)
 {
     size_t have = buffer_len(&s->in), room;
     ssize_t n;
@@ -303,7 +309,7 @@ static int iostream_run_read(struct iostream *s)
 
     if (s->read_kind == READ_NONE)
         return 0;
-    if (!s->closed) {
+    if (!iostream_is_closed(s)) {
         int found = iostream_find(s, &len);
         if (found == 0)
             return 0;
@@ -333,11 +339,11 @@ static ssize_t iostream_send(struct iostream *s, const char *p, size_t n)
 
 /* One send() of everything queued. A short count means the socket buffer
  * is full: another try now would only say EAGAIN, so we wait for WRITE. */
-static void iostream_flush(struct iostream *s)
+static void iostream_handle_write(struct iostream *s)
 {
     ssize_t n;
 
-    s->send_due = 0; /* this send() tries everything queued */
+    ioloop_cancel_before_poll(&s->send_hook); /* this one tries it all */
     do
         n = iostream_send(s, buffer_data(&s->out), buffer_len(&s->out));
     while (n < 0 && errno == EINTR);
@@ -359,7 +365,7 @@ static int iostream_mark_due(const struct iostream *s, struct write_mark *m)
     if (buffer_len(&s->marks) == 0)
         return 0;
     memcpy(m, buffer_data(&s->marks), sizeof *m);
-    return s->closed || m->at <= s->written;
+    return iostream_is_closed(s) || m->at <= s->written;
 }
 
 /* Run the due write callbacks, oldest first. Only those queued on entry:
@@ -403,7 +409,7 @@ static int iostream_run_callbacks(struct iostream *s)
 {
     if (iostream_run_writes(s) < 0 || iostream_run_read(s) < 0)
         return -1;
-    if (!s->closed)
+    if (!iostream_is_closed(s))
         return 0;
     if (iostream_run_writes(s) < 0 || iostream_run_read(s) < 0)
         return -1;
@@ -415,53 +421,37 @@ static int iostream_run_callbacks(struct iostream *s)
  * the stream; leaving the frame frees it. */
 static void iostream_enter(struct iostream *s)
 {
-    assert(!s->busy);
-    s->busy = 1;
+    assert(!s->running);
+    s->running = 1;
 }
 
+/* Leave a frame: free the stream if a callback asked to, else tell the
+ * loop what we now wait for (Tornado 1.0 recomputes its state so, at the
+ * end of _handle_events). */
 static void iostream_leave(struct iostream *s)
 {
-    s->busy = 0;
+    s->running = 0;
     if (s->freeing)
         iostream_destroy(s);
     else
         iostream_update_interest(s);
 }
 
-/* What the frame's callbacks wrote leaves now, in one send(): a handler
- * that writes its head and its body separately, or answers several
- * requests that arrived in one read, costs one system call, not one per
- * write. If the pump is due to deliver another read from the buffer (the
- * next pipelined request), even that waits: the pump's frame sends this
- * answer with the next one behind it, and so on until the buffer runs
- * dry or the reader stops (the HTTP layer stops reading heads while too
- * much waits here). Skipped if a callback freed the stream. */
-static void iostream_send_frame(struct iostream *s, int freed)
-{
-    struct write_mark m;
-
-    if (freed || !s->send_due || s->closed)
-        return;
-    if (s->pump && s->read_kind != READ_NONE && buffer_len(&s->in) > 0)
-        return;
-    iostream_flush(s);
-    if (iostream_mark_due(s, &m)) /* its callback runs from the pump */
-        iostream_schedule(s);
-}
-
-static int iostream_on_events(struct ioloop *loop, int fd, int events,
-                              void *arg)
+/* The loop reports the descriptor: send what waits, read what came, then
+ * run what is due. One send() and one read() at most, then back to the
+ * loop. Tornado 1.0: IOStream._handle_events. */
+static int iostream_handle_events(struct ioloop *loop, int fd, int events,
+                                  void *arg)
 {
     struct iostream *s = arg;
 
     (void)loop, (void)fd;
     iostream_enter(s);
     if ((events & (IOLOOP_WRITE | IOLOOP_ERROR)) && buffer_len(&s->out) > 0)
-        iostream_flush(s);
-    if (!s->closed && (events & (IOLOOP_READ | IOLOOP_ERROR)))
-        iostream_fill(s, events & IOLOOP_ERROR);
-    /* at once: no iteration lost */
-    iostream_send_frame(s, iostream_run_callbacks(s) < 0);
+        iostream_handle_write(s);
+    if (!iostream_is_closed(s) && (events & (IOLOOP_READ | IOLOOP_ERROR)))
+        iostream_handle_read(s, events & IOLOOP_ERROR);
+    iostream_run_callbacks(s); /* at once: no iteration lost */
     iostream_leave(s);
     return 0;
 }
@@ -475,8 +465,32 @@ static int iostream_pump(struct ioloop *loop, void *arg)
     (void)loop;
     s->pump = 0;
     iostream_enter(s);
-    iostream_send_frame(s, iostream_run_callbacks(s) < 0);
+    iostream_run_callbacks(s);
     iostream_leave(s);
+    return 0;
+}
+
+/* The loop is about to sleep: what the stream's callbacks wrote leaves
+ * now, in one send(), however many writes made it (Redis sends its
+ * clients' replies so, from beforeSleep). A head and a body written
+ * apart cost one system call. If the pump is about to deliver another
+ * read from the buffer, this waits one more turn for it: whatever that
+ * read's callback writes joins this send, so that answers to requests
+ * that arrived together leave together, until the buffer runs dry or
+ * the reader stops reading. */
+static int iostream_send_before_poll(struct ioloop *loop, void *arg)
+{
+    struct iostream *s = arg;
+    struct write_mark m;
+
+    if (s->pump && s->read_kind != READ_NONE && buffer_len(&s->in) > 0) {
+        ioloop_before_poll(loop, &s->send_hook);
+        return 0;
+    }
+    iostream_handle_write(s);
+    if (iostream_mark_due(s, &m)) /* its callback runs from the pump */
+        iostream_schedule(s);
+    iostream_update_interest(s);
     return 0;
 }
 
@@ -491,8 +505,10 @@ struct iostream *iostream_new(struct ioloop *loop, int fd)
     s->loop = loop;
     s->fd = fd;
     s->max_buffer = IOSTREAM_DEFAULT_MAX_BUFFER;
+    ioloop_hook_init(&s->send_hook, iostream_send_before_poll, s);
     /* Registered at once, and idle: READ, to see the peer close. */
-    if (ioloop_add_handler(loop, fd, IOLOOP_READ, iostream_on_events, s) < 0)
+    if (ioloop_add_handler(loop, fd, IOLOOP_READ, iostream_handle_events,
+                           s) < 0)
         goto fail;
     return s;
 fail:;
@@ -508,7 +524,7 @@ void iostream_free(struct iostream *s)
 {
     if (!s)
         return;
-    if (!s->closed)
+    if (!iostream_is_closed(s))
         iostream_shut(s);
     if (s->pump)
         ioloop_remove_timeout(s->loop, s->pump);
@@ -517,7 +533,7 @@ void iostream_free(struct iostream *s)
         s->match_free(s->match_arg);
     s->match_free = NULL;
     s->freeing = 1;
-    if (!s->busy)
+    if (!s->running)
         iostream_destroy(s);
 }
 
@@ -527,7 +543,7 @@ static int iostream_check_read(const struct iostream *s,
 {
     if (!fn)
         errno = EINVAL;
-    else if (s->closed)
+    else if (iostream_is_closed(s))
         errno = EPIPE;
     else if (s->read_kind != READ_NONE)
         errno = EBUSY;
@@ -616,7 +632,7 @@ int iostream_write(struct iostream *s, const void *data, size_t len,
     int was_idle = buffer_len(&s->out) == 0;
     struct write_mark m = {0};
 
-    if (s->closed) {
+    if (iostream_is_closed(s)) {
         errno = EPIPE;
         return -1;
     }
@@ -631,13 +647,13 @@ int iostream_write(struct iostream *s, const void *data, size_t len,
         buffer_append(&s->marks, &m, sizeof m);
     }
     /* Nothing was queued: try now, and a small response leaves in this
-     * call; from inside one of the stream's own callbacks, when the frame
-     * ends (iostream_send_frame), with what else the frame writes.
+     * call; from inside one of the stream's own callbacks, just before the
+     * loop sleeps (iostream_send_before_poll), with what else was written.
      * Otherwise a send is already due, or WRITE asked for: order is kept. */
-    if (was_idle && len > 0 && s->busy)
-        s->send_due = 1;
+    if (was_idle && len > 0 && s->running)
+        ioloop_before_poll(s->loop, &s->send_hook);
     else if (was_idle && len > 0)
-        iostream_flush(s);
+        iostream_handle_write(s);
     if (iostream_mark_due(s, &m)) /* its callback still waits a turn */
         iostream_schedule(s);
     iostream_update_interest(s);
@@ -654,13 +670,23 @@ void iostream_set_close_callback(struct iostream *s, iostream_close_fn *fn,
 {
     s->close_fn = fn;
     s->close_arg = arg;
-    if (s->closed && !s->close_ran)
+    if (iostream_is_closed(s) && !s->close_ran)
         iostream_schedule(s);
 }
 
 int iostream_closed(const struct iostream *s)
 {
-    return s->closed;
+    return iostream_is_closed(s);
+}
+
+int iostream_on_drained(struct iostream *s, iostream_write_fn *callback,
+                        void *arg)
+{
+    if (!callback) {
+        errno = EINVAL;
+        return -1;
+    }
+    return iostream_write(s, "", 0, callback, arg);
 }
 
 int iostream_error(const struct iostream *s)

@@ -113,12 +113,19 @@ int iostream_read_until_close(struct iostream *s, iostream_read_fn *callback,
  * these bytes, and all queued before them, have reached the kernel.
  * EPIPE if closed; a failure after that reaches callback and closes.
  * Called from outside the stream's callbacks, a write into an empty queue
- * is sent at once. From inside them it waits for the callback's frame to
- * end, so that all the frame writes leave in one send(); and while the
- * next read is being served from the buffer (pipelined requests), until
- * that one's frame ends too. */
+ * is sent at once. From inside them it waits until the loop is about to
+ * sleep (a before-poll hook, chapter 3), so that everything the turn
+ * wrote leaves in one send(); and while the stream still has a read to
+ * deliver from its buffer, one turn more, so that what that read's
+ * callback writes joins it. */
 int iostream_write(struct iostream *s, const void *data, size_t len,
                    iostream_write_fn *callback, void *arg);
+
+/* Call callback once everything written so far has reached the kernel
+ * (status 0), or the stream has failed first (-1): a barrier, with no
+ * bytes of its own. EPIPE if closed, EINVAL without a callback. */
+int iostream_on_drained(struct iostream *s, iostream_write_fn *callback,
+                        void *arg);
 
 /* Close now: remove the handler, close the descriptor, fail what is
  * pending, and schedule the close callback. Harmless if already closed.
