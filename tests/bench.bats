@@ -267,3 +267,89 @@ EOF
     [ "$status" -eq 2 ]
     [[ "$output" == *usage* ]]
 }
+
+# wrk 4.1's report with --latency, as captured from `wrk -t1 -c50 -d1s
+# --latency` against nginx; the error lines as wrk prints them when a
+# count is not zero.
+wrk_sample() {
+    cat <<'EOF_WRK'
+Running 1s test @ http://127.0.0.1:28080/
+  1 threads and 50 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     2.09ms    2.98ms  26.83ms   88.07%
+    Req/Sec    42.76k    10.08k   55.46k    80.00%
+  Latency Distribution
+     50%  417.00us
+     75%    3.19ms
+     90%    5.91ms
+     99%   13.58ms
+  43572 requests in 1.03s, 6.69MB read
+EOF_WRK
+    [ "${1:-}" = errors ] && cat <<'EOF_WRK'
+  Socket errors: connect 1, read 12, write 2, timeout 3
+  Non-2xx or 3xx responses: 52469
+EOF_WRK
+    cat <<'EOF_WRK'
+Requests/sec:  42237.42
+Transfer/sec:      6.49MB
+EOF_WRK
+}
+
+@test "bench: wrk.awk reads wrk's report as loadgen's figures" {
+    run awk -f "$TOP/tests/bench/wrk.awk" <(wrk_sample)
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "requests        43572" ]
+    [ "$(figure requests/s)" = 42237.4 ]
+    [ "$(figure latency_p50)" = 0.417 ] # us to ms
+    [ "$(figure latency_p99)" = 13.580 ]
+    [ "$(figure non_2xx)" -eq 0 ]
+    [ "$(figure socket_errors)" -eq 0 ]
+    [ "$(figure timeouts)" -eq 0 ]
+    run awk -f "$TOP/tests/bench/wrk.awk" <(wrk_sample errors)
+    [ "$(figure non_2xx)" -eq 52469 ]
+    [ "$(figure socket_errors)" -eq 15 ] # connect + read + write
+    [ "$(figure timeouts)" -eq 3 ]
+    # seconds and minutes
+    run awk -f "$TOP/tests/bench/wrk.awk" <(wrk_sample | sed 's/417.00us/1.50s/; s/13.58ms/1.00m/')
+    [ "$(figure latency_p50)" = 1500.000 ]
+    [ "$(figure latency_p99)" = 60000.000 ]
+    # wrk failed: no figures, status 1
+    run awk -f "$TOP/tests/bench/wrk.awk" <(echo "unable to connect to 127.0.0.1:9 Connection refused")
+    [ "$status" -eq 1 ]
+    [ -z "$output" ]
+}
+
+@test "bench: report.awk sets scenario a beside its wrk rows (aw), each to its own nginx" {
+    local t=$'\t'
+    cat >"$T/both.tsv" <<EOF
+S${t}a${t}hello world, keep-alive, 50 connections
+S${t}aw${t}the first table's load from wrk -t1 -c50
+R${t}a${t}04-iostream${t}140000${t}0.3${t}0.6${t}0${t}6.00${t}2048${t}
+R${t}aw${t}04-iostream${t}100000${t}0.3${t}0.6${t}0${t}5.50${t}2048${t}
+R${t}a${t}nginx (1 worker)${t}130000${t}0.3${t}0.6${t}0${t}7.50${t}15360${t}
+R${t}aw${t}nginx (1 worker)${t}110000${t}0.3${t}0.6${t}0${t}5.00${t}15360${t}
+R${t}aw${t}tornado (1 proc)${t}7000${t}7${t}12${t}0${t}150${t}28000${t}
+EOF
+    run awk -f "$TOP/tests/bench/report.awk" -v format=text -v only=aw "$T/both.tsv"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"== the first table's load from wrk -t1 -c50 (ratios: to nginx (1 worker))"* ]]
+    [[ "$output" =~ 04-iostream\ +100k\ .*\ 5.50\ +2.0\ MB\ +0.91\ +1.10 ]]
+    [[ "$output" =~ 04-iostream\ +6.00\ +0.80\ +5.50\ +1.10 ]]
+    [[ "$output" =~ tornado\ \(1\ proc\)\ +-\ +-\ +150\ +30.0 ]] # no loadgen row for it
+    run awk -f "$TOP/tests/bench/report.awk" -v format=md "$T/both.tsv"
+    [[ "$output" == *"### CPU per request under each client"* ]]
+    [[ "$output" == *"| 04-iostream | 6.00 | 0.80 | 5.50 | 1.10 |"* ]]
+    [[ "$output" == *"| nginx (1 worker) | 7.50 | 1.00 | 5.00 | 1.00 |"* ]]
+    # without scenario a, no side-by-side table
+    grep -v "^S${t}a${t}" "$T/both.tsv" >"$T/aw.tsv"
+    run awk -f "$TOP/tests/bench/report.awk" -v format=md "$T/aw.tsv"
+    [[ "$output" != *"under each client"* ]]
+}
+
+@test "bench: median.awk keeps the median round of the wrk rows (aw) too" {
+    local t=$'\t'
+    printf 'R\taw\tch04\t1\t0\t0\t0\t%s\t1\t\n' 9.0 5.0 7.0 >"$T/aw.tsv"
+    run awk -f "$TOP/tests/bench/median.awk" -v scen=aw "$T/aw.tsv" "$T/aw.tsv"
+    [ "${#lines[@]}" -eq 1 ]
+    [ "${lines[0]}" = "R${t}aw${t}ch04${t}1${t}0${t}0${t}0${t}7.0${t}1${t}" ]
+}

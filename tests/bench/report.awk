@@ -10,6 +10,8 @@
 #   M id server idle rss_before_kb rss_with_kb bytes_per_conn note  a memory row
 #   N id server note                a row not measured, and why
 #   W id server loadgen_req/s wrk_req/s loadgen_cpu_us wrk_cpu_us   the same load from wrk -t1
+# Scenario aw is scenario a's load from wrk (R rows like a's); beside its
+# table comes a's CPU per request next to aw's, each with its ratio.
 #   I text                          a line to show (skipped rows)
 #   T seconds                       how long the whole run took
 # Ratios are to the reference row: nginx with one worker, else Tornado in
@@ -145,6 +147,31 @@ function client_table(    k, p, nc) {
     }
 }
 
+# Scenario a's CPU per request beside aw's (the same load from wrk), each
+# as a ratio to its own table's reference row: does the ratio to nginx
+# hold under both clients?
+function both_table(    n, m, ra, rw, nc, cw) {
+    ra = reference("a"); rw = reference("aw")
+    split("16 7 12 7", wid_, " ")
+    for (n = 1; n <= 4; n++) wid[n + 1] = wid_[n]
+    nc = 5
+    c[1] = "server"; c[2] = "loadgen us/req"; c[3] = "x"; c[4] = "wrk us/req"; c[5] = "x"
+    if (format == "md") {
+        c[2] = "loadgen CPU \302\265s/req"; c[3] = "vs ref"; c[4] = "wrk CPU \302\265s/req"; c[5] = "vs ref"
+    }
+    emit(nc, 1); rule(nc)
+    for (n = 1; n <= rows["aw"]; n++) {
+        if (kind["aw", n] == "N") continue
+        cw = ""
+        for (m = 1; m <= rows["a"]; m++)
+            if (kind["a", m] == "R" && f["a", m, 1] == f["aw", n, 1]) cw = m
+        c[1] = f["aw", n, 1]
+        c[2] = cw == "" ? "-" : us(f["a", cw, 6]); c[3] = cw == "" ? "-" : ratio(f["a", cw, 6], f["a", ra, 6])
+        c[4] = us(f["aw", n, 6]); c[5] = ratio(f["aw", n, 6], f["aw", rw, 6])
+        emit(nc)
+    }
+}
+
 function title(s) {
     reference(s)
     if (format == "md") {
@@ -167,12 +194,23 @@ END {
         if (!(only in stitle)) exit
         title(only)
         if (only == "d") memory_table(only); else load_table(only)
+        if (only == "aw" && ("a" in stitle)) {
+            print "\n== CPU per request under each client (ratios: to nginx (1 worker) under the same client)"
+            both_table()
+        }
         exit
     }
     for (k = 1; k <= ni; k++) print "- " info[k]
     for (k = 1; k <= ns; k++) {
         title(sid[k])
         if (sid[k] == "d") memory_table(sid[k]); else load_table(sid[k])
+        if (sid[k] == "aw" && ("a" in stitle)) {
+            reference("aw")
+            printf "\n### CPU per request under each client\n\n"
+            printf "The first table's CPU per request beside the same load's from wrk; each\n"
+            printf "ratio is to %s under the same client.\n\n", refname
+            both_table()
+        }
     }
     if (nw) {
         print "\n### The load generator against wrk\n"
