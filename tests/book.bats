@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # tests/book.bats - BOOK.md tells the truth about the code: every excerpt is
-# quoted from its source, every file and exercise it names exists, and every
-# chapter ends the same way.
+# quoted from its source, every file, exercise and test it names exists, and
+# every chapter ends the same way. (Each "make test-NN" transcript is checked
+# by tests/run after that chapter's suites, with a tool tested here.)
 
 load helpers
 
@@ -102,4 +103,91 @@ first_excerpt_line() {
         [ -e "$TOP/$p" ] || missing="$missing $p"
     done
     [ -z "$missing" ] || { echo "cited but missing:$missing"; false; }
+}
+
+NAMES="$TOP/tests/tools/book-test-names.sh"
+TRANSCRIPT="$TOP/tests/tools/book-transcript.sh"
+
+@test "book: every test the book names, in a transcript or quoted in the text, is a test" {
+    run bash "$NAMES" "$TOP/BOOK.md"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ ^[1-9][0-9]*\ test\ names\ match\ the\ suites$ ]]
+}
+
+@test "book: a test name that is no test is caught, a parameterised or shortened one is not" {
+    local md="$BATS_TEST_TMPDIR/names.md"
+    printf '%s\n' '```console' ' ✓ demo app (ch02): GET / answers 200 Hello, world' \
+        ' - demo app (ch01): 2000 pipelined requests are all answered (expected: no) # skip why' '```' '' \
+        'The test "ch02: out of descriptors, accept pauses" shows it,' \
+        'and a test checks that ("pipelined requests are answered strictly in order").' >"$md"
+    run bash "$NAMES" "$md"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$output" = "4 test names match the suites" ]
+
+    printf '%s\n' '```console' ' ✓ demo app (ch02): GET / answers 200 Hello' '```' '' \
+        'A test proves it ("pipelined requests are answered out of order"),' \
+        'and so does "ch02: out of descriptors, accept pause".' >"$md"
+    run bash "$NAMES" "$md"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"names.md:2: no test is named: demo app (ch02): GET / answers 200 Hello"* ]]
+    [[ "$output" == *"names.md:5: no test is named: pipelined requests are answered out of order"* ]]
+    [[ "$output" == *"names.md:6: no test is named: ch02: out of descriptors, accept pause"* ]]
+}
+
+# A book with a transcript of make test-07, and a run of its suites.
+fake_transcript() {
+    printf '%s\n' '```console' '$ make test-07' ' ✓ ch07: one' ' ...' \
+        ' - ch07: three # skip chapter 07 cannot' \
+        " ✓ $(bash "$TRANSCRIPT" --name 07)" "$@" '```' >"$BATS_TEST_TMPDIR/book.md"
+}
+
+@test "book: the transcript check catches a wrong summary, a hidden skip, a line not run" {
+    local log="$BATS_TEST_TMPDIR/run.log" book="$BATS_TEST_TMPDIR/book.md"
+    printf '%s\n' ' ✓ ch07: one' ' ✓ ch07: two' ' - ch07: three # skip chapter 07 cannot' \
+        ' - ch07: four # skip curl not installed' >"$log"
+
+    fake_transcript '1 skipped' '4 passed, 0 failed'
+    run bash "$TRANSCRIPT" "$book" 07 "$log"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" == " ✓ book: BOOK.md's make test-07 transcript matches this run" ]]
+    [[ "${lines[1]}" == *"1 skipped here for this machine"*"curl not installed"* ]]
+
+    fake_transcript '1 skipped' '5 passed, 0 failed'
+    run bash "$TRANSCRIPT" "$book" 07 "$log"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *'book.md:8: the book shows "1 skipped, 5 passed, 0 failed"; this run gives "1 skipped, 4 passed, 0 failed"'* ]]
+
+    fake_transcript '4 passed, 0 failed'
+    run bash "$TRANSCRIPT" "$book" 07 "$log"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *'the book shows "4 passed, 0 failed"; this run gives "1 skipped, 4 passed'* ]]
+
+    printf '%s\n' ' ✓ ch07: one' ' ✓ ch07: two' >"$log"
+    fake_transcript '1 skipped' '4 passed, 0 failed'
+    run bash "$TRANSCRIPT" "$book" 07 "$log"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"book.md:5: not a line of this run (or out of order):  - ch07: three"* ]]
+
+    printf '%s\n' ' ✓ ch07: one' ' - ch07: zero # skip chapter 07 cannot either' \
+        ' - ch07: three # skip chapter 07 cannot' >"$log"
+    fake_transcript '2 skipped' '2 passed, 0 failed'
+    run bash "$TRANSCRIPT" "$book" 07 "$log"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"does not show this skip of the run:  - ch07: zero"* ]]
+
+    printf '%s\n' ' ✗ ch07: one' >"$log"
+    run bash "$TRANSCRIPT" "$book" 07 "$log"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"# skip 1 test failed above: not compared" ]]
+    printf '%s\n' ' ✓ ch08: one' >"$log"
+    run bash "$TRANSCRIPT" "$book" 08 "$log"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"# skip BOOK.md shows no run of make test-08" ]]
 }

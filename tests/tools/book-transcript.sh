@@ -28,17 +28,25 @@
 # indented details (each failure as "BOOK:LINE: ..."), and exits 0 (the
 # book matches), 1 (it does not) or 2 (not compared: the book quotes no
 # such run, or a test of the run failed).
+#
+#   tests/tools/book-transcript.sh --name NN   prints the check's own name
 set -u
 
+check_name() { echo "book: BOOK.md's make test-$1 transcript matches this run"; }
+
+if [ "${1:-}" = --name ] && [ "$#" -eq 2 ]; then
+    check_name "$2"
+    exit 0
+fi
 if [ "$#" -ne 3 ] || [ ! -r "$1" ] || [ ! -r "$3" ]; then
     echo "usage: book-transcript.sh BOOK.md NN RUN.log" >&2
     exit 64
 fi
 
-exec awk -v book="$1" -v ch="$2" -v runlog="$3" '
+CHECK_NAME=$(check_name "$2") exec awk -v book="$1" -v ch="$2" -v runlog="$3" '
 BEGIN {
     OK = "\342\234\223"; BAD = "\342\234\227"
-    name = "book: BOOK.md'\''s make test-" ch " transcript matches this run"
+    name = ENVIRON["CHECK_NAME"]
     # This run: its test lines in order, and the counts.
     while ((getline line < runlog) > 0) {
         if (line ~ ("^ " OK " ")) { p++; run[++n] = line }
@@ -103,7 +111,7 @@ function finish(    i, j, pos, got, want, shown) {
 END {
     if (fence && inside) finish()
     if (f) {
-        printf " - %s # skip %d test%s failed above: not compared\n", name, f, f > 1 ? "s" : ""
+        printf " - %s # skip %d test%s failed above: not compared\n", name, f, (f > 1 ? "s" : "")
         exit 2
     }
     if (!nt) {
