@@ -89,6 +89,36 @@ bg_get() {
     [ $((after - before)) -lt $((100 * 1024)) ]
 }
 
+@test "thread: when pthread_create() fails, the client sees a close, not a hang, and the server goes on (hint 3)" {
+    [[ "$EX_BIN" != */san/* ]] || skip "ulimit -v and AddressSanitizer's shadow memory do not mix"
+    # Restart the server with room in its address space (ulimit -v) for
+    # about two thread stacks more than it has: the third thread's stack
+    # cannot be mapped, and pthread_create() returns EAGAIN.
+    local stack_kb i statuses=() pids=()
+    stack_kb=$(ulimit -s)
+    [ "$stack_kb" != unlimited ] || stack_kb=2048 # glibc's default then
+    local limit_kb=$(($(proc_status VmSize) + 2 * stack_kb + 4096))
+    stop_server
+    printf '#!/bin/sh\nulimit -v %s && exec "%s" "$@"\n' "$limit_kb" "$EX_BIN" >"$BATS_TEST_TMPDIR/limited"
+    chmod +x "$BATS_TEST_TMPDIR/limited"
+    start_server "$BATS_TEST_TMPDIR/limited"
+    for ((i = 0; i < 6; i++)); do
+        "$HTTPC" --port "$PORT" --timeout 4 --send "GET /sleep/1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n" \
+            >"$BATS_TEST_TMPDIR/r$i" 2>&1 &
+        pids+=($!)
+    done
+    for ((i = 0; i < 6; i++)); do
+        wait "${pids[$i]}" && statuses+=(0) || statuses+=($?)
+    done
+    grep -q pthread_create "$SERVER_LOG" ||
+        skip "pthread_create() did not fail under ulimit -v $limit_kb"
+    echo "httpc's exit statuses: ${statuses[*]} (0 answered, 4 closed by the server, 3 hung until the timeout)"
+    cat "$BATS_TEST_TMPDIR"/r* | grep '^httpc:' || true
+    [[ " ${statuses[*]} " != *" 3 "* ]] # a hang: the failed client's fd was never closed
+    run httpc_get /
+    [ "$(response_body)" = "Hello, world" ]
+}
+
 @test "thread: SIGTERM stops the server with status 0 while a thread still serves (hint 4)" {
     bg_get /sleep/2 /dev/null
     sleep 0.3
