@@ -70,35 +70,46 @@ const char *http_reason(int status)
     }
 }
 
-/* The Date header's value (RFC 9110 section 5.6.7). Formatting it costs more
- * than the rest of a small response, and it changes once a second, so each
- * thread keeps the last one it made. */
-static const char *http_date_now(void)
+void http_format_date(time_t t, char out[HTTP_DATE_SIZE])
 {
-    static _Thread_local char text[40];
-    static _Thread_local time_t made_at = -1;
-    time_t now = time(NULL);
     struct tm tm;
 
+    /* %a and %b are English in the C locale, which a server never leaves. */
+    if (!gmtime_r(&t, &tm) ||
+        strftime(out, HTTP_DATE_SIZE, "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0)
+        out[0] = '\0'; /* a year past 9999: no date rather than a wrong one */
+}
+
+const char *http_date_line(size_t *len)
+{
+    static _Thread_local char line[6 + HTTP_DATE_SIZE + 2] = "Date: ";
+    static _Thread_local size_t line_len;
+    static _Thread_local time_t made_at = -1;
+    time_t now = time(NULL); /* the vDSO: no system call */
+
     if (now != made_at) {
-        gmtime_r(&now, &tm);
-        strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        http_format_date(now, line + 6);
+        line_len = strlen(line);
+        memcpy(line + line_len, "\r\n", 3);
+        line_len += 2;
         made_at = now;
     }
-    return text;
+    *len = line_len;
+    return line;
 }
 
 int http_format_response(struct buffer *out, int status,
                          const char *content_type, const char *extra_headers,
                          const char *body, size_t body_len, int flags)
 {
+    size_t date_len;
     int rc = buffer_printf(out,
                            "HTTP/1.1 %d %s\r\n"
-                           "Date: %s\r\n"
+                           "%s"
                            "Content-Type: %s\r\n"
                            "Content-Length: %zu\r\n"
                            "%s%s\r\n",
-                           status, http_reason(status), http_date_now(),
+                           status, http_reason(status), http_date_line(&date_len),
                            content_type, body_len,
                            flags & HTTP_KEEP_ALIVE ? "" : "Connection: close\r\n",
                            extra_headers ? extra_headers : "");

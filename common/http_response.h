@@ -15,6 +15,7 @@
 #include "buffer.h"
 
 #include <stddef.h>
+#include <time.h>
 
 enum http_response_flags {
     HTTP_CLOSE = 0,      /* "Connection: close": the server closes after it */
@@ -31,6 +32,18 @@ const char *http_reason(int status);
 int http_format_response(struct buffer *out, int status,
                          const char *content_type, const char *extra_headers,
                          const char *body, size_t body_len, int flags);
+
+#define HTTP_DATE_SIZE 30 /* "Sun, 06 Nov 1994 08:49:37 GMT" + NUL */
+
+/* t as an HTTP date, IMF-fixdate (RFC 9110 section 5.6.7), into out
+ * (HTTP_DATE_SIZE bytes); "" for a year past 9999. Tornado:
+ * httputil.format_timestamp. */
+void http_format_date(time_t t, char out[HTTP_DATE_SIZE]);
+
+/* "Date: <now>\r\n", the header every response carries, and its length.
+ * Made once a second per thread: formatting a date costs more than the
+ * rest of a small response. Valid until the thread's next call. */
+const char *http_date_line(size_t *len);
 
 /* Append an error response whose body is "STATUS Reason\n", with
  * "Connection: close": after a malformed request the server cannot know

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ---- the server ---- */
 
@@ -85,26 +84,6 @@ int httpserver_port(const struct httpserver *srv)
 
 /* ---- formatting, without printf ---- */
 
-/* The Date line. Formatting it costs more than the rest of a small
- * response and it changes once a second: each thread keeps the last. */
-static const char *date_line(size_t *len)
-{
-    static _Thread_local char line[64];
-    static _Thread_local size_t line_len;
-    static _Thread_local time_t made_at = -1;
-    time_t now = time(NULL); /* the vDSO: no system call */
-    struct tm tm;
-
-    if (now != made_at) {
-        gmtime_r(&now, &tm);
-        line_len = strftime(line, sizeof line,
-                            "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
-        made_at = now;
-    }
-    *len = line_len;
-    return line;
-}
-
 /* n in base 10 or 16 at out (room for 20 digits); returns the length. */
 static size_t put_number(char *out, uint64_t n, unsigned base)
 {
@@ -124,7 +103,7 @@ int http1_put_status(struct buffer *b, int status)
 {
     const char *reason = http_reason(status);
     size_t reason_len = strlen(reason), date_len;
-    const char *date = date_line(&date_len);
+    const char *date = http_date_line(&date_len);
     char *p;
 
     if (buffer_reserve(b, 9 + 4 + reason_len + 2 + date_len) < 0)

@@ -152,17 +152,6 @@ int httputil_parse_cookie(const char *s, struct httputil_pairs *out)
 
 /* ---- dates ---- */
 
-void httputil_format_date(time_t t, char out[HTTPUTIL_DATE_SIZE])
-{
-    struct tm tm;
-
-    /* %a and %b are English in the C locale, which a server never leaves. */
-    if (!gmtime_r(&t, &tm) ||
-        strftime(out, HTTPUTIL_DATE_SIZE, "%a, %d %b %Y %H:%M:%S GMT", &tm) ==
-            0)
-        out[0] = '\0'; /* a year past 9999: no date rather than a wrong one */
-}
-
 int httputil_parse_date(const char *s, time_t *out)
 {
     /* IMF-fixdate, then the two obsolete forms RFC 9110 still makes a

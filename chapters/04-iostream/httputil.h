@@ -8,8 +8,8 @@
  *     httputil_pairs_get(&args, "b", 0);                       // "x y!"
  *     httputil_pairs_free(&args);
  *
- *     char date[HTTPUTIL_DATE_SIZE];
- *     httputil_format_date(st.st_mtime, date);  // "Sun, 06 Nov 1994 ..."
+ *     char date[HTTP_DATE_SIZE];                 // common/http_response.h
+ *     http_format_date(st.st_mtime, date);       // "Sun, 06 Nov 1994 ..."
  *     time_t since;
  *     if (httputil_parse_date(header, &since) == 0 && st.st_mtime <= since)
  *         ... 304 ...
@@ -75,11 +75,8 @@ int httputil_parse_cookie(const char *header, struct httputil_pairs *out);
 
 /* ---- dates (RFC 9110 section 5.6.7) ---- */
 
-#define HTTPUTIL_DATE_SIZE 30 /* "Sun, 06 Nov 1994 08:49:37 GMT" + NUL */
-
-/* Format t as an IMF-fixdate, the only form a sender may use, into out
- * (HTTPUTIL_DATE_SIZE bytes). Tornado: httputil.format_timestamp. */
-void httputil_format_date(time_t t, char out[HTTPUTIL_DATE_SIZE]);
+/* Formatting one, http_format_date(), is common/http_response.h's: the
+ * Date header of every chapter's responses needs it too. */
 
 /* Parse an HTTP date in any of the three forms a recipient must accept:
  * IMF-fixdate, RFC 850 ("Sunday, 06-Nov-94 08:49:37 GMT") and asctime

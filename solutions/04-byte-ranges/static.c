@@ -5,6 +5,7 @@
  * exercises/04-byte-ranges. */
 #include "static.h"
 
+#include "http_response.h"
 #include "httputil.h"
 #include "log.h"
 
@@ -243,9 +244,9 @@ static int not_modified(struct web_handler *h, const struct stat *st,
 static int set_file_headers(struct web_handler *h, const char *rel,
                             const struct stat *st, char *etag, size_t size)
 {
-    char date[HTTPUTIL_DATE_SIZE];
+    char date[HTTP_DATE_SIZE];
 
-    httputil_format_date(st->st_mtime, date);
+    http_format_date(st->st_mtime, date);
     format_etag(st, etag, size);
     if (web_set_header(h, "Content-Type", web_static_content_type(rel)) < 0 ||
         web_set_header(h, "Accept-Ranges", "bytes") < 0 ||

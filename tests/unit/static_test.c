@@ -5,6 +5,7 @@
 #include "check.h"
 #include "test_server.h" /* main(): the --port server, or the unit cases */
 
+#include "http_response.h"
 #include "httputil.h"
 #include "static.h"
 #include "web.h"
@@ -99,10 +100,10 @@ static void test_parse_cookie(void)
 /* RFC 9110's example date, in its three forms; anything else refused. */
 static void test_dates(void)
 {
-    char out[HTTPUTIL_DATE_SIZE];
+    char out[HTTP_DATE_SIZE];
     time_t t = 0;
 
-    httputil_format_date(784111777, out);
+    http_format_date(784111777, out);
     CHECK(strcmp(out, "Sun, 06 Nov 1994 08:49:37 GMT") == 0);
     CHECK_EQ(httputil_parse_date("Sun, 06 Nov 1994 08:49:37 GMT", &t), 0);
     CHECK_EQ(t, 784111777);
@@ -112,7 +113,7 @@ static void test_dates(void)
     t = 0;
     CHECK_EQ(httputil_parse_date("Sun Nov  6 08:49:37 1994", &t), 0);
     CHECK_EQ(t, 784111777);
-    httputil_format_date(0, out);
+    http_format_date(0, out);
     CHECK(strcmp(out, "Thu, 01 Jan 1970 00:00:00 GMT") == 0);
     errno = 0;
     CHECK_EQ(httputil_parse_date("yesterday", &t), -1);
