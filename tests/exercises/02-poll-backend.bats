@@ -95,6 +95,32 @@ bg_get() {
     [ -z "$(grep FD_SETSIZE "$SERVER_LOG")" ]
 }
 
+# The server's CPU time so far, in clock ticks (utime + stime, the 12th and
+# 13th fields of /proc/PID/stat after "pid (comm) ").
+cpu_ticks() {
+    local line
+    read -r line <"/proc/$SERVER_PID/stat"
+    set -- ${line##*) }
+    echo $((${12} + ${13}))
+}
+
+@test "poll: a sleeping connection whose client has reset does not make the loop spin (hint 2)" {
+    local before after tck
+    tck=$(getconf CLK_TCK)
+    before=$(cpu_ticks)
+    # The client gives up after 0.3 s and resets; the server sleeps on for
+    # 1.7 s with nothing to read or write on that connection. An entry with
+    # events 0 still gets POLLHUP and POLLERR: poll() would return at once,
+    # again and again, until the deadline.
+    run httpc --timeout 0.3 --reset --send "GET /sleep/2 HTTP/1.1\r\nHost: t\r\n\r\n"
+    sleep 1.5
+    after=$(cpu_ticks)
+    echo "expected next to no CPU while the connection sleeps; the server used $(((after - before) * 1000 / tck)) ms in 1.8 s"
+    [ $((after - before)) -lt $((tck * 6 / 10)) ]
+    run httpc_get /
+    [ "$(response_body)" = "Hello, world" ]
+}
+
 @test "poll: SIGTERM stops the server with status 0 (hint 3)" {
     run httpc_get /
     stop_server

@@ -25,6 +25,10 @@ load driver # EX_BIN, and driver CASE
     driver stop_in_callback
 }
 
+@test "periodic: periodic_stop() then periodic_start() inside the callback: one schedule, not two (hint 3)" {
+    driver stop_start_in_callback
+}
+
 @test "periodic: stop then start resumes one interval later, and a second start does not double the rate (hint 3)" {
     driver restart
 }

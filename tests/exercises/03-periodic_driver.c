@@ -27,6 +27,7 @@ struct recorder {
     int running_seen;       /* how many runs saw periodic_is_running() */
     int stop_after;         /* periodic_stop() inside run number N (1-based) */
     int stop_loop_after;    /* ioloop_stop() inside run number N */
+    int restart_after;      /* periodic_stop(), then _start(), inside run N */
     double block_first;     /* sleep this long inside the first run */
     double sleep_each;      /* and this long inside every run */
 };
@@ -55,6 +56,10 @@ static int record(struct ioloop *loop, void *arg)
         sleep_for(r->sleep_each);
     if (r->n == r->stop_after)
         periodic_stop(r->p);
+    if (r->n == r->restart_after) {
+        periodic_stop(r->p);
+        periodic_start(r->p);
+    }
     if (r->n == r->stop_loop_after)
         ioloop_stop(loop);
     return 0;
@@ -167,6 +172,14 @@ static void test_skips_missed_runs(void)
                     i + 1, gap);
         CHECK(gap >= 0.05);
     }
+    /* The callback itself blocked the loop, until 0.45: the next run is at
+     * the first slot after that, 0.5, not at once for the missed 0.2 (the
+     * clock read before the callback, not after it, says 0.1). */
+    if (r.n >= 2 && r.times[1] - t0 < 0.49)
+        fprintf(stderr, "run 2 at %.3f s, before the first slot after the "
+                "block (0.5 s): was the clock read before the callback "
+                "returned?\n", r.times[1] - t0);
+    CHECK(r.n >= 2 && r.times[1] - t0 >= 0.49);
     /* Back on the old schedule (0.5, 0.6...), not "block end + interval". */
     CHECK(on_schedule(&r, t0, 0.1, 0.03) >= r.n - 1);
     periodic_free(r.p);
@@ -218,6 +231,43 @@ static void test_stop_in_callback(void)
     periodic_start(r.p);
     run_loop_for(loop, 0.18);
     CHECK(r.n >= 5); /* 3 + about 3 more (r.stop_after has passed) */
+    periodic_free(r.p);
+    ioloop_free(loop);
+}
+
+/* Stopped and started again inside its own callback: the start has added
+ * the next timeout already, so the run that called it must not add a
+ * second one, or two schedules run side by side at twice the rate, and one
+ * periodic_stop() cancels only one of them. */
+static void test_stop_start_in_callback(void)
+{
+    struct ioloop *loop = ioloop_new(NULL);
+    struct recorder r = {.restart_after = 2};
+    double t0;
+    int n1;
+
+    CHECK(loop != NULL);
+    if (!loop)
+        return;
+    r.p = periodic_new(loop, 0.05, record, &r);
+    CHECK(r.p != NULL);
+    t0 = ioloop_time(loop);
+    periodic_start(r.p);
+    run_loop_for(loop, 0.5);
+    print_runs(&r, t0);
+    if (r.n > 12)
+        fprintf(stderr, "%d runs in 0.5 s at 0.05 s: two schedules? (the "
+                "start inside the callback added the next timeout already)\n",
+                r.n);
+    CHECK(r.n >= 6 && r.n <= 12);
+    CHECK(periodic_is_running(r.p));
+    periodic_stop(r.p);
+    n1 = r.n;
+    run_loop_for(loop, 0.2);
+    if (r.n != n1)
+        fprintf(stderr, "%d runs after periodic_stop(): a second timeout "
+                "was still pending\n", r.n - n1);
+    CHECK_EQ(r.n, n1);
     periodic_free(r.p);
     ioloop_free(loop);
 }
@@ -300,6 +350,7 @@ static const struct check_case cases[] = {
     {"skips_missed_runs", test_skips_missed_runs},
     {"no_drift", test_no_drift},
     {"stop_in_callback", test_stop_in_callback},
+    {"stop_start_in_callback", test_stop_start_in_callback},
     {"restart", test_restart},
     {"free_while_running", test_free_while_running},
     {0}};
