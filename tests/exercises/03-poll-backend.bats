@@ -26,8 +26,12 @@ load driver # EX_BIN, and driver CASE
     driver remove_stops_events
 }
 
-@test "poll backend: errors as the other backends: EEXIST, ENOENT, EBADF for fd -1 (hints 2-3)" {
+@test "poll backend: errors as the other backends: EEXIST, ENOENT, EBADF for fd -1 and for a closed fd (hints 2-3)" {
     driver errors
+}
+
+@test "poll backend: with more descriptors ready than max, poll fills in max events and loses none (hint 4)" {
+    driver poll_stops_at_max
 }
 
 @test "poll backend: timeouts, callbacks and a wake-up from another thread work on it (hint 4)" {

@@ -266,6 +266,15 @@ static void test_errors(void)
     CHECK_ERRNO(poller_poll.remove(p, -1), EBADF);
     CHECK(poller_poll.remove(p, fds[0]) == 0);
     CHECK_ERRNO(poller_poll.remove(p, fds[0]), ENOENT); /* twice */
+    /* A descriptor that is not open: epoll refuses it with EBADF, and so
+     * must we, or poll() answers POLLNVAL for it on every call (hint 2). */
+    {
+        int closed[2];
+        if (make_pipe(closed) == 0) {
+            close_pipe(closed);
+            CHECK_ERRNO(poller_poll.add(p, closed[0], IOLOOP_READ), EBADF);
+        }
+    }
     /* Nothing registered, nothing ready: a timeout, not an error. */
     struct poller_event ev[4];
     CHECK_EQ(poller_poll.poll(p, ev, 4, 10), 0);
@@ -279,6 +288,41 @@ out:
     if (p)
         poller_poll.free(p);
     ioloop_free(loop);
+}
+
+/* More ready descriptors than the caller has room for: poll() fills in
+ * `max` events, never one more, and the rest are still ready at the next
+ * call (level-triggered: nothing is lost). */
+static void test_poll_stops_at_max(void)
+{
+    struct poller *p = poller_poll.create();
+    struct poller_event ev[8];
+    int fds[5][2], made = 0, n;
+
+    if (!p)
+        perror("poller_poll.create()");
+    CHECK(p != NULL);
+    if (!p)
+        return;
+    for (; made < 5 && make_pipe(fds[made]) == 0; made++) {
+        CHECK(poller_poll.add(p, fds[made][0], IOLOOP_READ) == 0);
+        put_byte(fds[made][1]);
+    }
+    CHECK_EQ(made, 5);
+    for (int i = 0; i < 8; i++)
+        ev[i] = (struct poller_event){.fd = -7, .events = 0};
+    n = poller_poll.poll(p, ev, 2, 0); /* 5 ready, room for 2 */
+    if (n != 2 || ev[2].fd != -7)
+        fprintf(stderr, "poll(max = 2) with 5 ready returned %d and wrote "
+                "ev[2] = {fd %d}: past max? (hint 4)\n", n, ev[2].fd);
+    CHECK_EQ(n, 2);
+    CHECK_EQ(ev[2].fd, -7);
+    CHECK_EQ(poller_poll.poll(p, ev, 8, 0), 5); /* all still ready */
+    for (int j = 0; j < made; j++) {
+        poller_poll.remove(p, fds[j][0]);
+        close_pipe(fds[j]);
+    }
+    poller_poll.free(p);
 }
 
 /* ---- timers and callbacks on this backend ---- */
@@ -431,6 +475,7 @@ static const struct check_case cases[] = {
     {"hangup_is_error", test_hangup_is_error},
     {"remove_stops_events", test_remove_stops_events},
     {"errors", test_errors},
+    {"poll_stops_at_max", test_poll_stops_at_max},
     {"timers_and_callbacks", test_timers_and_callbacks},
     {"beyond_fd_setsize", test_beyond_fd_setsize},
     {0}};
