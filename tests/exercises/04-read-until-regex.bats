@@ -34,6 +34,10 @@ load driver # EX_BIN, and driver CASE
     driver nul_before_match
 }
 
+@test "read_until_regex: \$ does not match at the end of what has arrived: the buffer's end is not the stream's (hint 2)" {
+    driver dollar_is_not_the_end
+}
+
 @test "read_until_regex: past max_bytes the read fails with EMSGSIZE and the stream closes; ending at max_bytes is fine (hint 5)" {
     driver max_bytes_exceeded
 }
@@ -42,7 +46,7 @@ load driver # EX_BIN, and driver CASE
     driver bad_pattern
 }
 
-@test "read_until_regex: a read refused with EBUSY or EPIPE frees its regex at once (hint 4)" {
+@test "read_until_regex: a read refused with EBUSY or EPIPE frees its regex at once, and keeps errno (hint 4)" {
     driver busy_and_closed
 }
 

@@ -41,6 +41,10 @@ void __wrap_regfree(regex_t *re)
 {
     freed++;
     __real_regfree(re);
+    /* POSIX lets regfree() change errno (free() may, in older libcs): make
+     * sure it does, so that a caller who needs errno afterwards must have
+     * kept it (hint 4). */
+    errno = EDOM;
 }
 
 /* libasan's regexec() interceptor (gcc 12) checks strlen(string) + 1
@@ -394,6 +398,32 @@ static void test_bad_pattern(void)
     CHECK_ALIVE(0);
 }
 
+/* The end of the buffer is not the end of the stream: `$` must not match
+ * at the end of what has arrived so far (REG_NOTEOL), or "end$" ends the
+ * read at "the end" before the line's newline comes. Without REG_NEWLINE,
+ * `$` matches only at the end of the string, which a stream never has. */
+static void test_dollar_is_not_the_end(void)
+{
+    struct ioloop *loop = setup();
+    int peer;
+    struct iostream *s = stream_pair(loop, &peer);
+
+    hint = "hint 2: REG_NOTEOL";
+    CHECK_EQ(iostream_read_until_regex(s, "end$|\n", 0, on_read, NULL), 0);
+    send_str(peer, "the end");
+    settle(loop, s); /* read, and searched: no match yet */
+    if (nnotes > 0)
+        fprintf(stderr, "the read ended at '%.*s', before the newline: "
+                "did $ match at the end of the buffer? (hint 2: "
+                "REG_NOTEOL)\n", (int)got_len, got);
+    CHECK_EQ(nnotes, 0);
+    send_str(peer, "\nrest");
+    if (nnotes == 0 && wait_notes(loop, 1))
+        CHECK_SLICE(got, got_len, "the end\n");
+    teardown(loop, s, peer);
+    CHECK_ALIVE(0);
+}
+
 /* A read the stream refuses (EBUSY, EPIPE) never started: its regex is
  * freed before iostream_read_until_regex() returns. */
 static void test_busy_and_closed(void)
@@ -405,6 +435,9 @@ static void test_busy_and_closed(void)
     CHECK_EQ(iostream_read_until_regex(s, "\n\n", 0, on_read, NULL), 0);
     errno = 0;
     CHECK_EQ(iostream_read_until_regex(s, "END", 0, on_read, NULL), -1);
+    if (errno != EBUSY)
+        fprintf(stderr, "errno is %d (%s), not EBUSY: was it kept across "
+                "regfree()? (hint 4)\n", errno, strerror(errno));
     CHECK_EQ(errno, EBUSY);
     CHECK_ALIVE(1); /* the pending read's */
     iostream_close(s);
@@ -413,6 +446,9 @@ static void test_busy_and_closed(void)
     CHECK_ALIVE(0);
     errno = 0;
     CHECK_EQ(iostream_read_until_regex(s, "END", 0, on_read, NULL), -1);
+    if (errno != EPIPE)
+        fprintf(stderr, "errno is %d (%s), not EPIPE: was it kept across "
+                "regfree()? (hint 4)\n", errno, strerror(errno));
     CHECK_EQ(errno, EPIPE);
     CHECK_ALIVE(0);
     teardown(loop, s, peer);
@@ -518,6 +554,7 @@ static const struct check_case cases[] = {
     {"data_after_match", test_data_after_match},
     {"crlf_variants", test_crlf_variants},
     {"nul_before_match", test_nul_before_match},
+    {"dollar_is_not_the_end", test_dollar_is_not_the_end},
     {"max_bytes_exceeded", test_max_bytes_exceeded},
     {"bad_pattern", test_bad_pattern},
     {"busy_and_closed", test_busy_and_closed},
