@@ -71,6 +71,15 @@ expect_full() {
     expect_206 9 9 9
 }
 
+@test "ranges: the unit is case-insensitive, and spaces around the numbers are fine (hint 2)" {
+    local spec
+    for spec in Bytes=2-5 BYTES=2-5 'bytes=2 - 5' 'bytes= 2-5' 'bytes =2-5'; do
+        range "$spec"
+        echo "$spec: expected 206 bytes 2-5/10"
+        expect_206 2 5 2345
+    done
+}
+
 @test "ranges: bytes=7- is from byte 7 to the end (hints 2, 4)" {
     range bytes=7-
     expect_206 7 9 789
@@ -88,7 +97,7 @@ expect_full() {
     expect_206 4 9 456789
 }
 
-@test "ranges: a range starting at or past the end, ending before its start, or -0 is 416 with bytes */10 (hint 3)" {
+@test "ranges: a range starting at or past the end, ending before its start, or -0 is 416 with bytes */SIZE, text/plain (hint 3)" {
     local spec
     for spec in bytes=10- bytes=10-20 bytes=5000-5001 bytes=5-2 bytes=-0; do
         range "$spec"
@@ -98,6 +107,13 @@ expect_full() {
         [ "$(header Content-Length)" = 0 ]
         [[ "$output" != *0123* ]]
     done
+    # Tornado's 416 is text/plain, whatever the file is.
+    printf '<p>hi</p>' >"$ROOT/page.html"
+    range bytes=100- page.html
+    echo "page.html, bytes=100-: $(status_line), Content-Type: $(header Content-Type)"
+    [ "$(status_line)" = "HTTP/1.1 416 Range Not Satisfiable" ]
+    [ "$(header Content-Range)" = "bytes */9" ]
+    [[ "$(header Content-Type)" == text/plain* ]]
 }
 
 # Numbers past 2^63 (where a signed off_t wraps) and 2^64 (where uint64_t
