@@ -161,10 +161,26 @@ static struct web_handler *handler_new(struct web_application *app,
     return h;
 }
 
-static void allow_add(struct buffer *b, web_method_fn *fn, const char *name)
+/* The methods a class may answer, in the order an Allow header lists
+ * them, each with its function or NULL. HEAD without a head() runs get()
+ * and drops the body, as RFC 9110 section 9.3.2 allows. */
+#define WEB_NMETHODS 7
+
+struct web_method {
+    const char *name;
+    web_method_fn *fn;
+};
+
+static void method_table(const struct web_handler_class *c,
+                         struct web_method t[WEB_NMETHODS])
 {
-    if (fn)
-        buffer_printf(b, "%s%s", buffer_len(b) ? ", " : "", name);
+    t[0] = (struct web_method){"GET", c->get};
+    t[1] = (struct web_method){"HEAD", c->head ? c->head : c->get};
+    t[2] = (struct web_method){"POST", c->post};
+    t[3] = (struct web_method){"PUT", c->put};
+    t[4] = (struct web_method){"DELETE", c->delete_};
+    t[5] = (struct web_method){"PATCH", c->patch};
+    t[6] = (struct web_method){"OPTIONS", c->options};
 }
 
 /* Write the default error body, or let the class do it, then finish. */
@@ -183,17 +199,15 @@ static int error_body(struct web_handler *h, int status)
 /* 405, with an Allow header naming what the class answers. */
 static void method_not_allowed(struct web_handler *h)
 {
-    const struct web_handler_class *c = h->cls;
+    struct web_method table[WEB_NMETHODS];
     struct buffer allow;
 
     buffer_init(&allow);
-    allow_add(&allow, c->get, "GET");
-    allow_add(&allow, c->get ? c->get : c->head, "HEAD");
-    allow_add(&allow, c->post, "POST");
-    allow_add(&allow, c->put, "PUT");
-    allow_add(&allow, c->delete_, "DELETE");
-    allow_add(&allow, c->patch, "PATCH");
-    allow_add(&allow, c->options, "OPTIONS");
+    method_table(h->cls, table);
+    for (size_t i = 0; i < WEB_NMETHODS; i++)
+        if (table[i].fn)
+            buffer_printf(&allow, "%s%s", buffer_len(&allow) ? ", " : "",
+                          table[i].name);
     reset_response(h);
     if (buffer_append(&allow, "", 1) == 0)
         web_set_header(h, "Allow", buffer_data(&allow));
@@ -235,19 +249,12 @@ void web_fail(struct web_handler *h, const char *fmt, ...)
  * *known is 0 for a method no handler can have. */
 static web_method_fn *method_fn(const struct web_handler *h, int *known)
 {
-    const struct web_handler_class *c = h->cls;
-    const char *m = h->req->method;
-    const struct {
-        const char *name;
-        web_method_fn *fn;
-    } table[] = {{"GET", c->get},     {"HEAD", c->head ? c->head : c->get},
-                 {"POST", c->post},   {"PUT", c->put},
-                 {"DELETE", c->delete_}, {"PATCH", c->patch},
-                 {"OPTIONS", c->options}};
+    struct web_method table[WEB_NMETHODS];
 
+    method_table(h->cls, table);
     *known = 1;
-    for (size_t i = 0; i < sizeof table / sizeof *table; i++)
-        if (strcmp(m, table[i].name) == 0)
+    for (size_t i = 0; i < WEB_NMETHODS; i++)
+        if (strcmp(h->req->method, table[i].name) == 0)
             return table[i].fn;
     *known = 0;
     return NULL;
