@@ -212,7 +212,9 @@ static int send_out(struct http1_connection *c, iostream_write_fn *cb)
 {
     struct http1_exchange *x = c->x;
     size_t n = buffer_len(&x->out);
-    int rc = iostream_write(c->stream, n ? buffer_data(&x->out) : "", n, cb, c);
+    int rc = n ? iostream_write(c->stream, buffer_data(&x->out), n, cb, c)
+             : cb ? iostream_on_drained(c->stream, cb, c)
+                  : 0; /* nothing to send, no one to tell */
 
     buffer_consume(&x->out, n);
     return rc;
