@@ -119,7 +119,7 @@ static void http1_fail(struct http1_connection *c, const char *what)
 static void http1_on_close(struct iostream *s, void *arg)
 {
     struct http1_connection *c = arg;
-    http_request_close_fn *fn;
+    http_response_close_fn *fn;
 
     http1_cancel_timer(c);
     if (!c->held) {
@@ -138,7 +138,7 @@ void http1_connection_close_all(struct httpserver *srv)
 {
     while (srv->conns) {
         struct http1_connection *c = srv->conns;
-        http_request_close_fn *fn = c->held ? c->x->close_fn : NULL;
+        http_response_close_fn *fn = c->held ? c->x->close_fn : NULL;
 
         http1_unlink(c);
         c->srv = NULL;

@@ -66,9 +66,9 @@ struct http1_exchange {
     uint64_t content_length;   /* if fixed_length: what body_count will be */
     struct buffer out;         /* the head, then bytes ready to send */
     struct buffer body_out;    /* body bytes written since the last flush */
-    http_request_done_fn *flush_fn;
+    http_response_done_fn *flush_fn;
     void *flush_arg;
-    http_request_close_fn *close_fn;
+    http_response_close_fn *close_fn;
     void *close_arg;
 };
 

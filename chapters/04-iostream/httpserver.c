@@ -232,7 +232,7 @@ void http1_response_reset(struct http1_connection *c)
     x->close_fn = NULL;
 }
 
-int http_request_start_response(struct http_request *req, int status,
+int http_response_start(struct http_request *req, int status,
                                 const char *extra_headers)
 {
     struct http1_connection *c = req->connection;
@@ -264,7 +264,7 @@ static int ensure_started(struct http_request *req)
         errno = EINVAL;
         return -1;
     }
-    if (!x->started && http_request_start_response(req, 200, NULL) < 0)
+    if (!x->started && http_response_start(req, 200, NULL) < 0)
         return -1;
     if (gone(c)) {
         errno = EPIPE;
@@ -273,7 +273,7 @@ static int ensure_started(struct http_request *req)
     return 0;
 }
 
-int http_request_write(struct http_request *req, const void *data, size_t len)
+int http_response_write(struct http_request *req, const void *data, size_t len)
 {
     struct http1_connection *c = req->connection;
     struct http1_exchange *x = c->x;
@@ -299,7 +299,7 @@ static void on_flushed(struct iostream *s, int status, void *arg)
 {
     struct http1_connection *c = arg;
     struct http1_exchange *x = c->x;
-    http_request_done_fn *fn;
+    http_response_done_fn *fn;
 
     (void)s;
     if (!x) /* finished since, and the exchange given back */
@@ -310,8 +310,8 @@ static void on_flushed(struct iostream *s, int status, void *arg)
         fn(&x->req, status, x->flush_arg);
 }
 
-int http_request_flush(struct http_request *req,
-                       http_request_done_fn *callback, void *arg)
+int http_response_flush(struct http_request *req,
+                       http_response_done_fn *callback, void *arg)
 {
     struct http1_connection *c = req->connection;
     struct http1_exchange *x = c->x;
@@ -333,7 +333,7 @@ int http_request_flush(struct http_request *req,
     return 0;
 }
 
-int http_request_finish(struct http_request *req)
+int http_response_finish(struct http_request *req)
 {
     struct http1_connection *c = req->connection;
     struct http1_exchange *x = c->x;
@@ -344,7 +344,7 @@ int http_request_finish(struct http_request *req)
         return -1;
     }
     if (!x->started)
-        http_request_start_response(req, 200, NULL);
+        http_response_start(req, 200, NULL);
     c->held = 0;
     x->flush_waits = x->flush_fn != NULL;
     x->flush_fn = NULL;
@@ -378,7 +378,7 @@ int http_request_finish(struct http_request *req)
     return 0;
 }
 
-int http_request_set_content_length(struct http_request *req,
+int http_response_set_content_length(struct http_request *req,
                                     uint64_t length)
 {
     struct http1_connection *c = req->connection;
@@ -397,8 +397,8 @@ int http_request_set_content_length(struct http_request *req,
     return 0;
 }
 
-void http_request_set_close_callback(struct http_request *req,
-                                     http_request_close_fn *fn, void *arg)
+void http_response_set_close_callback(struct http_request *req,
+                                     http_response_close_fn *fn, void *arg)
 {
     struct http1_connection *c = req->connection;
     struct http1_exchange *x = c->x;
@@ -407,7 +407,7 @@ void http_request_set_close_callback(struct http_request *req,
     x->close_arg = arg;
 }
 
-int http_request_closed(const struct http_request *req)
+int http_response_closed(const struct http_request *req)
 {
     return gone(req->connection);
 }

@@ -6,16 +6,16 @@
  *     static void on_request(struct http_request *req, void *arg)
  *     {
  *         if (strcmp(req->path, "/echo") == 0) {          // the whole body
- *             http_request_start_response(req, 200,       // has arrived
+ *             http_response_start(req, 200,       // has arrived
  *                 "Content-Type: application/octet-stream\r\n");
- *             http_request_write(req, buffer_data(&req->body),
+ *             http_response_write(req, buffer_data(&req->body),
  *                                buffer_len(&req->body));
  *         } else {
- *             http_request_start_response(req, 200,
+ *             http_response_start(req, 200,
  *                                         "Content-Type: text/plain\r\n");
- *             http_request_write(req, "Hello, world\n", 13);
+ *             http_response_write(req, "Hello, world\n", 13);
  *         }
- *         http_request_finish(req);   // now, or later (from a timer...)
+ *         http_response_finish(req);   // now, or later (from a timer...)
  *     }
  *
  *     struct httpserver_options options = {.idle_timeout = 60};
@@ -28,7 +28,7 @@
  * Who owns what:
  *   - The server owns every connection and every request object; the
  *     handler borrows a request from on_request until it calls
- *     http_request_finish(), which it must do exactly once, now or later.
+ *     http_response_finish(), which it must do exactly once, now or later.
  *   - Until then the request and every pointer in it stay valid, even if
  *     the client has gone: writes and flushes then fail (-1, EPIPE) and do
  *     nothing, and finish releases the request. After finish, the request
@@ -47,7 +47,7 @@
  * finished without a flush gets a Content-Length and leaves in one send();
  * a flush first switches to chunked (HTTP/1.1) or to a body ended by the
  * close (HTTP/1.0), unless the handler said the length beforehand
- * (http_request_set_content_length: a file's size). Errors (400, 413, 431, 501, 505) are answered with
+ * (http_response_set_content_length: a file's size). Errors (400, 413, 431, 501, 505) are answered with
  * "Connection: close", and the rest of the request is read and dropped
  * before the close, so that a reset cannot destroy the answer.
  *
@@ -124,13 +124,13 @@ typedef void httpserver_request_fn(struct http_request *req, void *arg);
 
 /* A flush has reached the kernel (status 0), or the connection failed
  * first (-1 with errno). */
-typedef void http_request_done_fn(struct http_request *req, int status,
+typedef void http_response_done_fn(struct http_request *req, int status,
                                   void *arg);
 
 /* The connection closed before the handler finished the request
  * (Tornado: RequestHandler.on_connection_close). The request stays valid;
  * the handler must still finish it, from here or later. */
-typedef void http_request_close_fn(struct http_request *req, void *arg);
+typedef void http_response_close_fn(struct http_request *req, void *arg);
 
 /* A server on loop. options may be NULL (all defaults); it is copied.
  * NULL with errno on failure. */
@@ -160,13 +160,13 @@ const char *http_request_header(const struct http_request *req,
  * (Content-Length or Transfer-Encoding) and Connection itself: extra
  * headers must not contain those. Called again: EINVAL. Writing or
  * finishing without it starts a 200. Tornado: write_headers(). */
-int http_request_start_response(struct http_request *req, int status,
+int http_response_start(struct http_request *req, int status,
                                 const char *extra_headers);
 
 /* Add len bytes to the body (copied). They are held until flush or finish.
  * A HEAD request, a 1xx, 204 or 304 sends no body: the bytes are only
  * counted (HEAD gets the Content-Length a GET would). Tornado: write(). */
-int http_request_write(struct http_request *req, const void *data,
+int http_response_write(struct http_request *req, const void *data,
                        size_t len);
 
 /* Send what has been written so far, headers first; callback (may be
@@ -175,8 +175,8 @@ int http_request_write(struct http_request *req, const void *data,
  * unless the length was set. EBUSY if a flush callback is still pending
  * (a flush without one leaves it pending); EPIPE once the connection is
  * gone (the callback then never runs). Tornado: flush(). */
-int http_request_flush(struct http_request *req,
-                       http_request_done_fn *callback, void *arg);
+int http_response_flush(struct http_request *req,
+                       http_response_done_fn *callback, void *arg);
 
 /* The body will be exactly length bytes (Tornado: a handler's own
  * Content-Length header, as StaticFileHandler sets it). The head then
@@ -187,22 +187,22 @@ int http_request_flush(struct http_request *req,
  * connection (finish is then -1 with EMSGSIZE), since the client would
  * wait for the rest. Call before the first flush (EBUSY after it);
  * EMSGSIZE if more than length is written already. */
-int http_request_set_content_length(struct http_request *req,
+int http_response_set_content_length(struct http_request *req,
                                     uint64_t length);
 
 /* End the response: send what is left (with its Content-Length if nothing
  * was flushed), then read the next request or close. Releases req in every
  * case, even when the connection is gone (then -1, EPIPE). A flush
  * callback still pending never runs. Tornado: finish(). */
-int http_request_finish(struct http_request *req);
+int http_response_finish(struct http_request *req);
 
 /* Call fn if the connection closes before the request is finished
  * (NULL: no longer). Set after the close, it is never called: check
- * http_request_closed(). */
-void http_request_set_close_callback(struct http_request *req,
-                                     http_request_close_fn *fn, void *arg);
+ * http_response_closed(). */
+void http_response_set_close_callback(struct http_request *req,
+                                     http_response_close_fn *fn, void *arg);
 
 /* Whether the connection is gone (writes are being dropped). */
-int http_request_closed(const struct http_request *req);
+int http_response_closed(const struct http_request *req);
 
 #endif

@@ -267,7 +267,7 @@ static void execute(struct web_handler *h)
     web_method_fn *fn = method_fn(h, &known);
 
     h->in_execute = 1;
-    http_request_set_close_callback(h->req, on_connection_close, h);
+    http_response_set_close_callback(h->req, on_connection_close, h);
     if (!known) {
         method_not_allowed(h);
     } else {
@@ -313,9 +313,9 @@ void web_application_handle(struct http_request *req, void *arg)
     }
     if (!(h = handler_new(app, req, route, m, ngroups))) {
         log_error("%s %s: out of memory", req->method, req->uri);
-        http_request_start_response(req, 500, "Content-Type: text/plain\r\n");
-        http_request_write(req, "500 Internal Server Error\n", 26);
-        http_request_finish(req);
+        http_response_start(req, 500, "Content-Type: text/plain\r\n");
+        http_response_write(req, "500 Internal Server Error\n", 26);
+        http_response_finish(req);
         return;
     }
     execute(h);

@@ -172,7 +172,7 @@ int web_flush_then(struct web_handler *h, web_flush_fn *done);
  * headers are sent, EMSGSIZE if more is written already; a
  * web_send_error() forgets it. Tornado: set_header("Content-Length"),
  * as StaticFileHandler does; here the framing headers stay the server's
- * (see http_request_set_content_length). */
+ * (see http_response_set_content_length). */
 int web_set_content_length(struct web_handler *h, uint64_t length);
 
 /* The handler will finish later with web_finish(): do not finish when the

@@ -169,7 +169,7 @@ static int send_pending(struct web_handler *h)
         struct buffer lines;
         drop_representation_headers(h);
         if (h->content_length >= 0 &&
-            http_request_set_content_length(h->req,
+            http_response_set_content_length(h->req,
                                             (uint64_t)h->content_length) < 0)
             return -1;
         buffer_init(&lines);
@@ -187,13 +187,13 @@ static int send_pending(struct web_handler *h)
         if (rc == 0)
             rc = buffer_append(&lines, "", 1);
         if (rc == 0)
-            rc = http_request_start_response(h->req, h->status,
+            rc = http_response_start(h->req, h->status,
                                              buffer_data(&lines));
         buffer_free(&lines);
         h->headers_sent = 1;
     }
     if (rc == 0 && buffer_len(&h->body))
-        rc = http_request_write(h->req, buffer_data(&h->body),
+        rc = http_response_write(h->req, buffer_data(&h->body),
                                 buffer_len(&h->body));
     buffer_consume(&h->body, buffer_len(&h->body));
     return rc;
@@ -207,7 +207,7 @@ int web_flush(struct web_handler *h)
     }
     if (send_pending(h) < 0)
         return -1;
-    return http_request_flush(h->req, NULL, NULL);
+    return http_response_flush(h->req, NULL, NULL);
 }
 
 static void on_flushed(struct http_request *req, int status, void *arg)
@@ -229,7 +229,7 @@ int web_flush_then(struct web_handler *h, web_flush_fn *done)
         return -1;
     }
     if (send_pending(h) < 0 ||
-        http_request_flush(h->req, on_flushed, h) < 0)
+        http_response_flush(h->req, on_flushed, h) < 0)
         return -1;
     h->flushed = done;
     return 0;
@@ -280,8 +280,8 @@ int web_finish(struct web_handler *h)
     log_request(h);
     rc = send_pending(h);
     saved = errno;
-    http_request_set_close_callback(h->req, NULL, NULL);
-    if (http_request_finish(h->req) < 0 && rc == 0) {
+    http_response_set_close_callback(h->req, NULL, NULL);
+    if (http_response_finish(h->req) < 0 && rc == 0) {
         rc = -1;
         saved = errno;
     }

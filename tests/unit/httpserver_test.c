@@ -41,10 +41,10 @@ static int stopping;
 
 static void reply(struct http_request *req, int status, const char *text)
 {
-    http_request_start_response(req, status,
+    http_response_start(req, status,
                                 "Content-Type: text/plain; charset=UTF-8\r\n");
-    http_request_write(req, text, strlen(text));
-    http_request_finish(req);
+    http_response_write(req, text, strlen(text));
+    http_response_finish(req);
 }
 
 /* /later's state: the request and its timer. */
@@ -56,7 +56,7 @@ struct later {
 static int later_fire(struct ioloop *l, void *arg)
 {
     struct later *job = arg;
-    int gone = http_request_closed(job->req);
+    int gone = http_response_closed(job->req);
 
     (void)l;
     job->req->data = NULL;
@@ -82,7 +82,7 @@ static void on_gone(struct http_request *req, void *arg)
         ioloop_remove_timeout(loop, job->timer);
         free(job);
     }
-    http_request_finish(req);
+    http_response_finish(req);
 }
 
 static void later(struct http_request *req)
@@ -96,24 +96,24 @@ static void later(struct http_request *req)
     }
     job->req = req;
     req->data = job;
-    http_request_set_close_callback(req, on_gone, NULL);
+    http_response_set_close_callback(req, on_gone, NULL);
 }
 
 static void stream_flushed(struct http_request *req, int status, void *arg)
 {
     (void)arg;
     if (status == 0)
-        http_request_write(req, "part 2\n", 7);
-    http_request_finish(req);
+        http_response_write(req, "part 2\n", 7);
+    http_response_finish(req);
 }
 
 static void stream(struct http_request *req)
 {
-    http_request_start_response(req, 200, "Content-Type: text/plain\r\n");
-    http_request_write(req, "part 1\n", 7);
-    http_request_set_close_callback(req, on_gone, NULL);
-    if (http_request_flush(req, stream_flushed, NULL) < 0)
-        http_request_finish(req);
+    http_response_start(req, 200, "Content-Type: text/plain\r\n");
+    http_response_write(req, "part 1\n", 7);
+    http_response_set_close_callback(req, on_gone, NULL);
+    if (http_response_flush(req, stream_flushed, NULL) < 0)
+        http_response_finish(req);
 }
 
 static void info(struct http_request *req)
@@ -131,11 +131,11 @@ static void on_request(struct http_request *req, void *arg)
     if (strcmp(req->path, "/") == 0) {
         reply(req, 200, "Hello, world\n");
     } else if (strcmp(req->path, "/echo") == 0) {
-        http_request_start_response(
+        http_response_start(
             req, 200, "Content-Type: application/octet-stream\r\n");
-        http_request_write(req, buffer_data(&req->body),
+        http_response_write(req, buffer_data(&req->body),
                            buffer_len(&req->body));
-        http_request_finish(req);
+        http_response_finish(req);
     } else if (strcmp(req->path, "/info") == 0) {
         info(req);
     } else if (strcmp(req->path, "/later") == 0) {
@@ -246,9 +246,9 @@ static void count_close(struct http_request *req, void *arg)
     (void)arg;
     closes++;
     CHECK(req == held);
-    CHECK(http_request_closed(req));
+    CHECK(http_response_closed(req));
     if (stopping)
-        CHECK_EQ(http_request_finish(req), -1); /* frees it */
+        CHECK_EQ(http_response_finish(req), -1); /* frees it */
     else
         ioloop_stop(loop);
 }
@@ -316,20 +316,20 @@ static void test_late_finish_after_reset(void)
     CHECK(held != NULL);
     if (!held)
         return;
-    http_request_set_close_callback(held, count_close, NULL);
-    CHECK(!http_request_closed(held));
+    http_response_set_close_callback(held, count_close, NULL);
+    CHECK(!http_response_closed(held));
     setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
     close(fd);
     ioloop_start(loop); /* until the close callback */
     CHECK_EQ(closes, 1);
-    CHECK(http_request_closed(held));
+    CHECK(http_response_closed(held));
     errno = 0;
-    CHECK_EQ(http_request_start_response(held, 200, NULL), -1);
+    CHECK_EQ(http_response_start(held, 200, NULL), -1);
     CHECK_EQ(errno, EPIPE);
-    CHECK_EQ(http_request_write(held, "x", 1), -1);
-    CHECK_EQ(http_request_flush(held, NULL, NULL), -1);
+    CHECK_EQ(http_response_write(held, "x", 1), -1);
+    CHECK_EQ(http_response_flush(held, NULL, NULL), -1);
     CHECK_EQ(errno, EPIPE);
-    CHECK_EQ(http_request_finish(held), -1);
+    CHECK_EQ(http_response_finish(held), -1);
     CHECK_EQ(errno, EPIPE);
     teardown(-1);
 }
@@ -344,7 +344,7 @@ static void test_free_with_held_request(void)
     CHECK(held != NULL);
     if (!held)
         return;
-    http_request_set_close_callback(held, count_close, NULL);
+    http_response_set_close_callback(held, count_close, NULL);
     teardown(fd);
     CHECK_EQ(closes, 1);
 }
