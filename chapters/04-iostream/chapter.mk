@@ -17,11 +17,12 @@ UNIT_OBJS_tcpserver_test := $(CH04_OBJ) $(CH03_OBJ)
 $(BUILD)/tests/unit/tcpserver_test.o: CPPFLAGS += -Ichapters/04-iostream \
                                                   -Ichapters/03-ioloop
 
-# The HTTP server: httpserver.c (the server, the response writer),
-# httprequest.c (a request's fields from its head) and http1connection.c
-# (one connection: heads, bodies, deadlines).
-CH04_OBJ += $(CH04)/httpserver.o $(CH04)/httprequest.o \
-            $(CH04)/http1connection.o
+# The HTTP server, one layer per file, each calling only those below it:
+# httpserver.c (the server), http1connection.c (one connection's cycle:
+# heads, bodies, deadlines), httpresponse.c (the answer a handler writes)
+# and httprequest.c (a request's fields from its head).
+CH04_OBJ += $(CH04)/httpserver.o $(CH04)/http1connection.o \
+            $(CH04)/httpresponse.o $(CH04)/httprequest.o
 
 # tests/unit/httpserver_test.c: unit cases, and a server of a few handlers
 # (--port 0 ...) for the black-box tests.

@@ -1,8 +1,7 @@
 /* httprequest.c - a request's fields, made from its head (xheaders
- * included), in the exchange that carries it from its head to its finish,
- * taken from the server's spares and given back there. Tornado:
+ * included), in the request's own copy of it. Tornado:
  * httputil.HTTPServerRequest and httpserver._HTTPRequestContext. */
-#include "http1connection.h"
+#include "httprequest.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -91,15 +90,16 @@ static void apply_xheaders(struct http_request *req)
         req->protocol = "https";
 }
 
-/* Fill the request's fields from its parsed head. */
-static void fill_request(struct http1_connection *c, size_t head_len)
+/* Fill the request's fields from its parsed head, in text: the head's
+ * len bytes, a NUL, then room for the path. */
+static void fill_request(struct http_request *req, size_t len,
+                         const char *peer_ip, int xheaders)
 {
-    struct http1_exchange *x = c->x;
-    struct http_request *req = &x->req;
-    char *path = x->text + head_len + 1;
+    char *path = req->text + len + 1;
     const char *query;
+    size_t ip_len;
 
-    terminate_strings(x->text, &req->head);
+    terminate_strings(req->text, &req->head);
     req->method = req->head.method;
     req->uri = req->head.target;
     req->version = req->head.version;
@@ -109,110 +109,44 @@ static void fill_request(struct http1_connection *c, size_t head_len)
                                  : req->head.target_len);
     path[query ? query - req->uri : (ptrdiff_t)req->head.target_len] = '\0';
     req->path = path;
-    memcpy(req->remote_ip, c->peer_ip, sizeof req->remote_ip);
+    ip_len = strnlen(peer_ip, sizeof req->remote_ip - 1);
+    memcpy(req->remote_ip, peer_ip, ip_len);
+    req->remote_ip[ip_len] = '\0';
     req->protocol = "http";
     req->data = NULL;
-    req->connection = c;
     buffer_consume(&req->body, buffer_len(&req->body));
-    if (c->srv->options.xheaders)
+    if (xheaders)
         apply_xheaders(req);
 }
 
-/* A spare exchange, else a new one (zeroed: its buffers empty). */
-static struct http1_exchange *exchange_take(struct httpserver *srv)
-{
-    struct http1_exchange *x = srv->spares;
-
-    if (!x)
-        return calloc(1, sizeof *x);
-    srv->spares = x->next;
-    srv->nspares--;
-    return x;
-}
-
-static void exchange_free(struct http1_exchange *x)
-{
-    buffer_free(&x->req.body);
-    buffer_free(&x->out);
-    buffer_free(&x->body_out);
-    free(x->text);
-    free(x);
-}
-
-/* A few spares are enough: each one is in use only from a head to its
- * finish, and most handlers finish before returning. More are freed, and
- * so is a copy of a big head: a spare holds only what a small request
- * needs (its buffers keep at most 4 KiB each once emptied). */
-#define HTTPSERVER_MAX_SPARES 16
-#define HTTPSERVER_SPARE_TEXT 4096
-
-void http1_exchange_give(struct http1_connection *c)
-{
-    struct http1_exchange *x = c->x;
-    struct httpserver *srv = c->srv;
-
-    c->x = NULL;
-    if (!x)
-        return;
-    if (!srv || srv->nspares >= HTTPSERVER_MAX_SPARES) {
-        exchange_free(x);
-        return;
-    }
-    if (x->text_cap > HTTPSERVER_SPARE_TEXT) {
-        free(x->text);
-        x->text = NULL;
-        x->text_cap = 0;
-    }
-    /* A body refused half-way (413, 400) is still here: emptying a
-     * buffer frees it if it grew past 4 KiB (common/buffer.c). */
-    buffer_consume(&x->req.body, buffer_len(&x->req.body));
-    buffer_consume(&x->out, buffer_len(&x->out));
-    buffer_consume(&x->body_out, buffer_len(&x->body_out));
-    x->next = srv->spares;
-    srv->spares = x;
-    srv->nspares++;
-}
-
-void http1_exchange_free_spares(struct httpserver *srv)
-{
-    while (srv->spares) {
-        struct http1_exchange *x = srv->spares;
-        srv->spares = x->next;
-        exchange_free(x);
-    }
-    srv->nspares = 0;
-}
-
 /* The copy has room for the path after it, as its own C string. */
-int http1_parse_request(struct http1_connection *c, const char *data,
-                        size_t len)
+int http_request_parse(struct http_request *req, const char *head,
+                       size_t len, size_t max_header_size,
+                       const char *peer_ip, int xheaders)
 {
     struct http_head_parser parser;
     size_t need = 2 * len + 2, used;
     enum http_parse_status rc;
-    struct http1_exchange *x = c->x;
 
-    if (!x && !(x = c->x = exchange_take(c->srv)))
-        return 500;
-    if (need > x->text_cap) {
-        char *text = realloc(x->text, need);
+    if (need > req->text_cap) {
+        char *text = realloc(req->text, need);
         if (!text)
             return 500;
-        x->text = text;
-        x->text_cap = need;
+        req->text = text;
+        req->text_cap = need;
     }
-    memcpy(x->text, data, len);
-    x->text[len] = '\0';
+    memcpy(req->text, head, len);
+    req->text[len] = '\0';
     http_head_parser_init(&parser);
-    parser.max_head_size = c->srv->options.max_header_size;
-    rc = http_parse_head(&parser, x->text, len, &x->req.head, &used);
+    parser.max_head_size = max_header_size;
+    rc = http_parse_head(&parser, req->text, len, &req->head, &used);
     if (rc == HTTP_PARSE_INVALID)
         return parser.status;
     /* The parser also ends a head at a bare-LF blank line: one that ends
      * before our CRLFCRLF leaves bytes we cannot give back to the stream. */
     if (rc != HTTP_PARSE_DONE || used != len)
         return 400;
-    fill_request(c, len);
+    fill_request(req, len, peer_ip, xheaders);
     return 0;
 }
 
@@ -222,4 +156,25 @@ const char *http_request_header(const struct http_request *req,
     const struct http_header *h = http_find_header(&req->head, name);
 
     return h ? h->value : NULL; /* NUL-terminated in a request */
+}
+
+/* A small request's head fits in this: a bigger copy is not kept. */
+#define HTTP_REQUEST_KEPT_TEXT 4096
+
+void http_request_trim(struct http_request *req)
+{
+    if (req->text_cap > HTTP_REQUEST_KEPT_TEXT) {
+        free(req->text);
+        req->text = NULL;
+        req->text_cap = 0;
+    }
+    /* A body refused half-way (413, 400) may still be here: emptying a
+     * buffer frees it if it grew past 4 KiB (common/buffer.c). */
+    buffer_consume(&req->body, buffer_len(&req->body));
+}
+
+void http_request_free(struct http_request *req)
+{
+    buffer_free(&req->body);
+    free(req->text);
 }

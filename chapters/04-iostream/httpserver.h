@@ -1,18 +1,20 @@
 /* httpserver.h - an HTTP/1.1 server on TCPServer and IOStream: requests in,
- * responses out. Tornado's tornado.httpserver.HTTPServer, with
- * http1connection.HTTP1Connection (the protocol on one connection) and
- * httputil.HTTPServerRequest (the request) underneath.
+ * responses out. Tornado's tornado.httpserver.HTTPServer. Underneath, one
+ * layer per file, each calling only the ones below it:
+ *   http1connection.h  one connection's cycle (HTTP1ServerConnection)
+ *   httpresponse.h     the answer a handler writes (HTTP1Connection.write)
+ *   httprequest.h      the request it reads (httputil.HTTPServerRequest)
+ * This header includes the last two: it is all an application needs.
  *
  *     static void on_request(struct http_request *req, void *arg)
  *     {
- *         if (strcmp(req->path, "/echo") == 0) {          // the whole body
- *             http_response_start(req, 200,       // has arrived
+ *         if (strcmp(req->path, "/echo") == 0) { // the whole body is in
+ *             http_response_start(req, 200,
  *                 "Content-Type: application/octet-stream\r\n");
  *             http_response_write(req, buffer_data(&req->body),
- *                                buffer_len(&req->body));
+ *                                 buffer_len(&req->body));
  *         } else {
- *             http_response_start(req, 200,
- *                                         "Content-Type: text/plain\r\n");
+ *             http_response_start(req, 200, "Content-Type: text/plain\r\n");
  *             http_response_write(req, "Hello, world\n", 13);
  *         }
  *         http_response_finish(req);   // now, or later (from a timer...)
@@ -47,9 +49,10 @@
  * finished without a flush gets a Content-Length and leaves in one send();
  * a flush first switches to chunked (HTTP/1.1) or to a body ended by the
  * close (HTTP/1.0), unless the handler said the length beforehand
- * (http_response_set_content_length: a file's size). Errors (400, 413, 431, 501, 505) are answered with
- * "Connection: close", and the rest of the request is read and dropped
- * before the close, so that a reset cannot destroy the answer.
+ * (http_response_set_content_length: a file's size). Errors (400, 413,
+ * 431, 501, 505) are answered with "Connection: close", and the rest of
+ * the request is read and dropped before the close, so that a reset
+ * cannot destroy the answer.
  *
  * A head ends at its blank line, in CRLFs or bare LFs (RFC 9112 section
  * 2.2). One over max_header_size gets its 431 as soon as the bytes show
@@ -64,14 +67,14 @@
 #ifndef CH04_HTTPSERVER_H
 #define CH04_HTTPSERVER_H
 
+#include "httprequest.h"
+#include "httpresponse.h"
+#include "ioloop.h"
 #include "iostream.h"
 
-#include "buffer.h"
 #include "http_parse.h"
 
-#include <netinet/in.h>
 #include <stddef.h>
-#include <stdint.h>
 
 #define HTTPSERVER_DEFAULT_MAX_BODY_SIZE (100 * 1024 * 1024) /* Tornado's */
 #define HTTPSERVER_DEFAULT_MAX_HEADER_SIZE HTTP_MAX_HEAD_SIZE  /* 64 KiB */
@@ -97,40 +100,10 @@ struct httpserver_options {
 };
 
 struct httpserver;
-struct http1_connection;
 
-/* One request, complete with its body. Read-only for the handler, except
- * data. Tornado: httputil.HTTPServerRequest. */
-struct http_request {
-    const char *method; /* "GET", NUL-terminated like every string here */
-    const char *uri;    /* the target as sent: "/path?a=1" */
-    const char *path;   /* "/path" */
-    const char *query;  /* "a=1", or "" */
-    int version;        /* 10 for HTTP/1.0, 11 for HTTP/1.1 */
-    /* The parsed head (common/http_parse.h): the headers, in order, with
-     * each name and value NUL-terminated here; content_length, chunked,
-     * keep_alive. Use http_request_header() or http_find_header(). */
-    struct http_request_head head;
-    struct buffer body;                 /* the whole body, possibly empty */
-    char remote_ip[INET6_ADDRSTRLEN];   /* the peer, or what xheaders say */
-    const char *protocol;               /* "http", or "https" (xheaders) */
-    void *data; /* NULL on delivery; free for the layers above */
-    struct http1_connection *connection; /* private */
-};
-
-/* A complete request has arrived: answer it with the calls below, and
- * finish it, now or later. */
+/* A complete request has arrived: answer it with httpresponse.h's calls,
+ * and finish it, now or later. */
 typedef void httpserver_request_fn(struct http_request *req, void *arg);
-
-/* A flush has reached the kernel (status 0), or the connection failed
- * first (-1 with errno). */
-typedef void http_response_done_fn(struct http_request *req, int status,
-                                  void *arg);
-
-/* The connection closed before the handler finished the request
- * (Tornado: RequestHandler.on_connection_close). The request stays valid;
- * the handler must still finish it, from here or later. */
-typedef void http_response_close_fn(struct http_request *req, void *arg);
 
 /* A server on loop. options may be NULL (all defaults); it is copied.
  * NULL with errno on failure. */
@@ -151,58 +124,10 @@ int httpserver_listen(struct httpserver *srv, const char *host, int port);
 int httpserver_add_sockets(struct httpserver *srv, const int *fds, int n);
 int httpserver_port(const struct httpserver *srv);
 
-/* The value of the first header named name (case-insensitive), or NULL. */
-const char *http_request_header(const struct http_request *req,
-                                const char *name);
-
-/* Begin the response: status (100-999) and extra header lines, each ending
- * in "\r\n" (may be NULL). The server adds Date, the framing
- * (Content-Length or Transfer-Encoding) and Connection itself: extra
- * headers must not contain those. Called again: EINVAL. Writing or
- * finishing without it starts a 200. Tornado: write_headers(). */
-int http_response_start(struct http_request *req, int status,
-                                const char *extra_headers);
-
-/* Add len bytes to the body (copied). They are held until flush or finish.
- * A HEAD request, a 1xx, 204 or 304 sends no body: the bytes are only
- * counted (HEAD gets the Content-Length a GET would). Tornado: write(). */
-int http_response_write(struct http_request *req, const void *data,
-                       size_t len);
-
-/* Send what has been written so far, headers first; callback (may be
- * NULL) runs once it has reached the kernel, or failed. The first flush
- * fixes the framing: chunked in HTTP/1.1, read-until-close in HTTP/1.0,
- * unless the length was set. EBUSY if a flush callback is still pending
- * (a flush without one leaves it pending); EPIPE once the connection is
- * gone (the callback then never runs). Tornado: flush(). */
-int http_response_flush(struct http_request *req,
-                       http_response_done_fn *callback, void *arg);
-
-/* The body will be exactly length bytes (Tornado: a handler's own
- * Content-Length header, as StaticFileHandler sets it). The head then
- * says "Content-Length: length" even if the body is flushed in pieces:
- * no chunks, no close to end it, keep-alive as usual; a HEAD gets the
- * same header and no body. Writing past length is EMSGSIZE (nothing is
- * added); finishing short of it sends what there is and closes the
- * connection (finish is then -1 with EMSGSIZE), since the client would
- * wait for the rest. Call before the first flush (EBUSY after it);
- * EMSGSIZE if more than length is written already. */
-int http_response_set_content_length(struct http_request *req,
-                                    uint64_t length);
-
-/* End the response: send what is left (with its Content-Length if nothing
- * was flushed), then read the next request or close. Releases req in every
- * case, even when the connection is gone (then -1, EPIPE). A flush
- * callback still pending never runs. Tornado: finish(). */
-int http_response_finish(struct http_request *req);
-
-/* Call fn if the connection closes before the request is finished
- * (NULL: no longer). Set after the close, it is never called: check
- * http_response_closed(). */
-void http_response_set_close_callback(struct http_request *req,
-                                     http_response_close_fn *fn, void *arg);
-
-/* Whether the connection is gone (writes are being dropped). */
-int http_response_closed(const struct http_request *req);
+/* Serve one connection that came another way than a listening socket
+ * (a socketpair, in tests): the server owns stream from now on. peer is
+ * "ip:port". Tornado: HTTPServer.handle_stream. */
+void httpserver_handle_stream(struct httpserver *srv, struct iostream *stream,
+                              const char *peer);
 
 #endif

@@ -18,7 +18,6 @@
  */
 #include "check.h"
 #include "heap.h"
-#include "http1connection.h" /* http1_connection_start, for a socketpair */
 #include "httpserver.h"
 
 #include "args.h"
@@ -384,7 +383,7 @@ static void test_pipelined_answers_coalesce(void)
     CHECK((s = iostream_new(loop, sv[0])) != NULL);
     if (!srv || !s)
         return;
-    http1_connection_start(srv, s, "127.0.0.1:1");
+    httpserver_handle_stream(srv, s, "127.0.0.1:1");
     for (int i = 1; i <= PIPELINED_N; i++) {
         rlen += (size_t)snprintf(requests + rlen, sizeof requests - rlen,
                                  "GET /%d HTTP/1.1\r\nHost: x\r\n\r\n", i);
