@@ -41,7 +41,7 @@ struct web_handler {
     uint64_t written;              /* body bytes written, sent or not */
     web_flush_fn *flushed;         /* web_flush_then's, while pending */
     int headers_sent, finished, async;
-    int in_execute; /* its method runs: execute(), not web_finish(), frees */
+    int in_execute;                /* execute() is running: it frees */
     char **path_args;
     int npath;
     struct httputil_pairs query, form, cookies; /* parsed on first use */
