@@ -1,7 +1,9 @@
 /* web.c - Application (routing) and RequestHandler (one object per
  * request) on httpserver: Tornado's tornado.web, callback style. Here: the
- * routes, a handler's life and errors, what it reads, RedirectHandler;
- * what it answers (headers, body, flush, finish) is in web_response.c. */
+ * routes, a handler's whole life (made, run, finished, freed), errors,
+ * what it reads, RedirectHandler. What it answers (status, headers, body,
+ * flush, the response's last bytes) is in web_response.c, which is below
+ * this file: it never calls back up here. */
 #include "web_private.h"
 
 #include "buffer.h"
@@ -83,20 +85,61 @@ void web_application_free(struct web_application *app)
     errno = saved;
 }
 
-/* ---- the handler's life ---- */
+/* ---- a request's way through this file ---- */
 
-void handler_free(struct web_handler *h)
+/* web_application_handle() routes a request, web_handler_new() makes its
+ * handler, execute() runs the class's functions (or answers 405 with
+ * method_not_allowed()), web_finish() ends the response, and
+ * web_handler_free() ends the handler. The functions below come in that
+ * order, the order a request meets them; hence these declarations. */
+static struct web_handler *web_handler_new(struct web_application *app,
+                                           struct http_request *req,
+                                           const struct web_route *route,
+                                           const regmatch_t *m,
+                                           size_t ngroups);
+static void execute(struct web_handler *h);
+static void method_not_allowed(struct web_handler *h);
+static void web_handler_free(struct web_handler *h);
+
+/* ---- a request arrives: its route (Tornado: Application.__call__) ---- */
+
+/* Tornado's ErrorHandler: the default for a path no route matches. */
+static void not_found_prepare(struct web_handler *h)
 {
-    httputil_pairs_free(&h->headers);
-    httputil_pairs_free(&h->query);
-    httputil_pairs_free(&h->form);
-    httputil_pairs_free(&h->cookies);
-    buffer_free(&h->body);
-    for (int i = 0; i < h->npath; i++)
-        free(h->path_args[i]);
-    free(h->path_args);
-    free(h);
+    web_send_error(h, 404);
 }
+
+static const struct web_handler_class not_found_class = {
+    .name = "ErrorHandler", .prepare = not_found_prepare};
+
+void web_application_handle(struct http_request *req, void *arg)
+{
+    struct web_application *app = arg;
+    static const struct web_route not_found = {"", &not_found_class, NULL};
+    const struct web_route *route = &not_found;
+    regmatch_t m[WEB_MAX_GROUPS + 1];
+    size_t ngroups = 0;
+    struct web_handler *h;
+
+    for (size_t i = 0; i < app->nroutes; i++) {
+        if (regexec(&app->compiled[i], req->path, WEB_MAX_GROUPS + 1, m,
+                    0) == 0) {
+            route = &app->routes[i];
+            ngroups = app->compiled[i].re_nsub;
+            break;
+        }
+    }
+    if (!(h = web_handler_new(app, req, route, m, ngroups))) {
+        log_error("%s %s: out of memory", req->method, req->uri);
+        http_response_start(req, 500, "Content-Type: text/plain\r\n");
+        http_response_write(req, "500 Internal Server Error\n", 26);
+        http_response_finish(req);
+        return;
+    }
+    execute(h);
+}
+
+/* ---- its handler is made ---- */
 
 /* Tornado: RequestHandler.clear(). */
 static int reset_response(struct web_handler *h)
@@ -129,19 +172,11 @@ static int set_path_args(struct web_handler *h, const regmatch_t *m,
     return 0;
 }
 
-static void on_connection_close(struct http_request *req, void *arg)
-{
-    struct web_handler *h = arg;
-
-    (void)req;
-    if (!h->finished && h->cls->on_connection_close)
-        h->cls->on_connection_close(h);
-}
-
-static struct web_handler *handler_new(struct web_application *app,
-                                       struct http_request *req,
-                                       const struct web_route *route,
-                                       const regmatch_t *m, size_t ngroups)
+static struct web_handler *web_handler_new(struct web_application *app,
+                                           struct http_request *req,
+                                           const struct web_route *route,
+                                           const regmatch_t *m,
+                                           size_t ngroups)
 {
     const struct web_handler_class *cls = route->cls;
     struct web_handler *h = calloc(1, sizeof *h + cls->state_size);
@@ -155,11 +190,13 @@ static struct web_handler *handler_new(struct web_application *app,
     h->started = ioloop_time(app->loop);
     buffer_init(&h->body);
     if (reset_response(h) < 0 || set_path_args(h, m, ngroups) < 0) {
-        handler_free(h);
+        web_handler_free(h);
         return NULL;
     }
     return h;
 }
+
+/* ---- it runs ---- */
 
 /* The methods a class may answer, in the order an Allow header lists
  * them, each with its function or NULL. HEAD without a head() runs get()
@@ -183,6 +220,59 @@ static void method_table(const struct web_handler_class *c,
     t[6] = (struct web_method){"OPTIONS", c->options};
 }
 
+/* The class's function for the request's method; NULL if it has none.
+ * *known is 0 for a method no handler can have. */
+static web_method_fn *method_fn(const struct web_handler *h, int *known)
+{
+    struct web_method table[WEB_NMETHODS];
+
+    method_table(h->cls, table);
+    *known = 1;
+    for (size_t i = 0; i < WEB_NMETHODS; i++)
+        if (strcmp(h->req->method, table[i].name) == 0)
+            return table[i].fn;
+    *known = 0;
+    return NULL;
+}
+
+static void on_connection_close(struct http_request *req, void *arg)
+{
+    struct web_handler *h = arg;
+
+    (void)req;
+    if (!h->finished && h->cls->on_connection_close)
+        h->cls->on_connection_close(h);
+}
+
+void web_async(struct web_handler *h) { h->async = 1; }
+
+/* Tornado: RequestHandler._execute. */
+static void execute(struct web_handler *h)
+{
+    int known;
+    web_method_fn *fn = method_fn(h, &known);
+
+    h->in_execute = 1;
+    http_response_set_close_callback(h->req, on_connection_close, h);
+    if (!known) {
+        method_not_allowed(h);
+    } else {
+        if (h->cls->prepare)
+            h->cls->prepare(h);
+        if (!h->finished && !fn)
+            method_not_allowed(h);
+        else if (!h->finished)
+            fn(h);
+        if (!h->finished && !h->async)
+            web_finish(h);
+    }
+    h->in_execute = 0;
+    if (h->finished)
+        web_handler_free(h);
+}
+
+/* ---- errors: 404, 405, send_error, fail ---- */
+
 /* Write the default error body, or let the class do it, then finish. */
 static int error_body(struct web_handler *h, int status)
 {
@@ -193,7 +283,7 @@ static int error_body(struct web_handler *h, int status)
         web_set_header(h, "Content-Type", "text/plain");
         web_printf(h, "%d %s\n", h->status, http_reason(h->status));
     }
-    return h->finished ? 0 : web_finish(h);
+    return web_finish(h);
 }
 
 /* 405, with an Allow header naming what the class answers. */
@@ -245,80 +335,64 @@ void web_fail(struct web_handler *h, const char *fmt, ...)
         web_send_error(h, 500);
 }
 
-/* The class's function for the request's method; NULL if it has none.
- * *known is 0 for a method no handler can have. */
-static web_method_fn *method_fn(const struct web_handler *h, int *known)
-{
-    struct web_method table[WEB_NMETHODS];
+/* ---- it finishes, and is freed ---- */
 
-    method_table(h->cls, table);
-    *known = 1;
-    for (size_t i = 0; i < WEB_NMETHODS; i++)
-        if (strcmp(h->req->method, table[i].name) == 0)
-            return table[i].fn;
-    *known = 0;
-    return NULL;
+/* Tornado: Application.log_request. Successes at debug level: a line per
+ * request would cost the benchmark more than the request itself. */
+static void log_request(struct web_handler *h)
+{
+    const struct http_request *r = h->req;
+    double ms;
+    enum log_level level = h->status < 400   ? LOG_DEBUG
+                           : h->status < 500 ? LOG_WARN
+                                             : LOG_ERROR;
+
+    if (!log_enabled(level))
+        return; /* not even the clock is read for a line nobody sees */
+    ms = (ioloop_time(h->app->loop) - h->started) * 1000;
+    log_at(level, "%d %s %s (%s) %.2fms", h->status, r->method, r->uri,
+           r->remote_ip, ms);
 }
 
-/* Tornado: RequestHandler._execute. */
-static void execute(struct web_handler *h)
+/* Tornado: finish(): the last bytes, on_finish(), then the end of the
+ * handler (_break_cycles). The close callback that execute() set ends
+ * with the response (http_response_finish), so nothing calls back with h
+ * once it is freed. Inside its method h is only marked: execute() still
+ * reads it when the method returns, and frees it then. */
+int web_finish(struct web_handler *h)
 {
-    int known;
-    web_method_fn *fn = method_fn(h, &known);
+    int rc, saved;
 
-    h->in_execute = 1;
-    http_response_set_close_callback(h->req, on_connection_close, h);
-    if (!known) {
-        method_not_allowed(h);
-    } else {
-        if (h->cls->prepare)
-            h->cls->prepare(h);
-        if (!h->finished && !fn)
-            method_not_allowed(h);
-        else if (!h->finished)
-            fn(h);
-        if (!h->finished && !h->async)
-            web_finish(h);
+    if (h->finished) {
+        errno = EALREADY;
+        return -1;
     }
-    h->in_execute = 0;
-    if (h->finished)
-        handler_free(h);
+    h->finished = 1;
+    log_request(h);
+    rc = web_response_finish(h);
+    saved = errno;
+    if (h->cls->on_finish)
+        h->cls->on_finish(h);
+    if (!h->in_execute)
+        web_handler_free(h);
+    errno = saved;
+    return rc;
 }
 
-/* Tornado's ErrorHandler: the default for a path no route matches. */
-static void not_found_prepare(struct web_handler *h)
+/* The one place a handler is freed, with all it owns (the request is the
+ * server's): by web_finish() or execute(), whichever comes last (or by
+ * web_handler_new(), if making it failed). */
+static void web_handler_free(struct web_handler *h)
 {
-    web_send_error(h, 404);
-}
-
-static const struct web_handler_class not_found_class = {
-    .name = "ErrorHandler", .prepare = not_found_prepare};
-
-void web_application_handle(struct http_request *req, void *arg)
-{
-    struct web_application *app = arg;
-    static const struct web_route not_found = {"", &not_found_class, NULL};
-    const struct web_route *route = &not_found;
-    regmatch_t m[WEB_MAX_GROUPS + 1];
-    size_t ngroups = 0;
-    struct web_handler *h;
-
-    for (size_t i = 0; i < app->nroutes; i++) {
-        if (regexec(&app->compiled[i], req->path, WEB_MAX_GROUPS + 1, m,
-                    0) == 0) {
-            route = &app->routes[i];
-            ngroups = app->compiled[i].re_nsub;
-            break;
-        }
-    }
-    if (!(h = handler_new(app, req, route, m, ngroups))) {
-        log_error("%s %s: out of memory", req->method, req->uri);
-        http_response_start(req, 500, "Content-Type: text/plain\r\n");
-        http_response_write(req, "500 Internal Server Error\n", 26);
-        http_response_finish(req);
-        return;
-    }
-    execute(h);
+    httputil_pairs_free(&h->headers);
+    httputil_pairs_free(&h->query);
+    httputil_pairs_free(&h->form);
+    httputil_pairs_free(&h->cookies);
+    buffer_free(&h->body);
+    for (int i = 0; i < h->npath; i++)
+        free(h->path_args[i]);
+    free(h->path_args);
+    free(h);
 }
 
 /* ---- what a handler reads ---- */
@@ -388,7 +462,20 @@ const char *web_get_cookie(struct web_handler *h, const char *name)
     return httputil_pairs_get(&h->cookies, name, 0);
 }
 
-/* ---- RedirectHandler ---- */
+/* ---- redirect(), and RedirectHandler ---- */
+
+/* Here, not in web_response.c, because it finishes. */
+int web_redirect(struct web_handler *h, const char *url, int permanent)
+{
+    if (h->headers_sent || h->finished) {
+        errno = EBUSY;
+        return -1;
+    }
+    if (web_set_header(h, "Location", url) < 0)
+        return -1;
+    h->status = permanent ? 301 : 302;
+    return web_finish(h);
+}
 
 static void redirect_get(struct web_handler *h)
 {

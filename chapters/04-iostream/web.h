@@ -30,12 +30,30 @@
  * timer or a callback. After finish, on_finish() runs and the handler is
  * freed: it lives exactly as long as its request, never per connection.
  *
+ * Who frees a handler: the framework, never the application, once two
+ * things have happened: web_finish() has run (everything that ends a
+ * request ends in it: web_send_error, web_fail, web_redirect, the return
+ * of a method that did not call web_async), and the method has returned.
+ *   - Finished inside its method (or prepare): freed when the method
+ *     returns.
+ *   - Finished later (after web_async(): from a timer, a callback, or,
+ *     from chapter 5, a coroutine): freed inside that web_finish() call,
+ *     after on_finish(): do not touch the handler once the call returns.
+ *   - The client goes first: on_connection_close() runs and nothing is
+ *     freed. The handler and its request stay valid, and the handler must
+ *     still finish, there or when what it waits for is over; one that
+ *     never finishes leaks both.
+ *   - An error: web_send_error() and web_fail() answer through
+ *     write_error() and then finish, so one of the first two cases
+ *     applies. write_error() only writes; it never finishes.
+ * A handler that takes its connection over (chapter 7's WebSocket) is the
+ * second case: it outlives its method, and ends with web_finish() when
+ * the connection does.
+ *
  * Who owns what: the application owns the compiled routes, the server owns
  * the request, the framework owns the handler. Every string a handler gets
  * (path, query and body arguments, cookies) is owned by the handler and
- * valid until it is freed; every string it passes in is copied. Outside
- * its method (from a timer), after web_finish() returns the handler is
- * gone: do not touch it again.
+ * valid until it is freed; every string it passes in is copied.
  */
 #ifndef CH04_WEB_H
 #define CH04_WEB_H
@@ -179,10 +197,10 @@ int web_set_content_length(struct web_handler *h, uint64_t length);
  * method returns. */
 void web_async(struct web_handler *h);
 
-/* End the response, run on_finish, log the request, free the handler
- * (once its method has returned). EALREADY if finished already. -1 with
- * EPIPE if the client was gone (the handler is freed all the same).
- * Tornado: finish(). */
+/* Log the request, end the response, run on_finish, and free the handler
+ * if its method has returned (see "Who frees a handler" above). EALREADY
+ * if finished already. -1 with EPIPE if the client was gone (the handler
+ * is freed all the same). Tornado: finish(). */
 int web_finish(struct web_handler *h);
 
 /* Whether the response is finished (only meaningful inside the method). */

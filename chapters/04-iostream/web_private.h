@@ -2,12 +2,13 @@
  * and a handler's fields. Applications include web.h, where both structs
  * are opaque.
  *
- * web.c routes a request, makes its handler, runs it (Tornado's
- * _execute), answers errors and frees it; it also holds what a handler
- * reads. web_response.c holds what a handler answers: status, headers,
- * body, flush and finish. Tornado keeps both in one RequestHandler class;
- * the one thing web_response.c needs of web.c is handler_free(), for a
- * web_finish() outside the handler's method.
+ * web.c routes a request and owns its handler's whole life: it makes it,
+ * runs it (Tornado's _execute), answers errors, finishes it and frees it;
+ * it also holds what a handler reads. web_response.c, below it, holds what
+ * a handler answers: status, headers, body, flush, and the bytes that end
+ * the response. Tornado keeps both in one RequestHandler class; here the
+ * calls go one way, web.c to web_response.c, and the one thing web.c needs
+ * of web_response.c beyond web.h is web_response_finish().
  */
 #ifndef CH04_WEB_PRIVATE_H
 #define CH04_WEB_PRIVATE_H
@@ -39,7 +40,8 @@ struct web_handler {
     int64_t content_length;        /* web_set_content_length's, or -1 */
     uint64_t written;              /* body bytes written, sent or not */
     web_flush_fn *flushed;         /* web_flush_then's, while pending */
-    int headers_sent, finished, async, in_execute;
+    int headers_sent, finished, async;
+    int in_execute;                /* execute() is running: it frees */
     char **path_args;
     int npath;
     struct httputil_pairs query, form, cookies; /* parsed on first use */
@@ -47,11 +49,11 @@ struct web_handler {
     _Alignas(max_align_t) unsigned char state[];
 };
 
-/* ---- web.c ---- */
+/* ---- web_response.c ---- */
 
-/* Free a handler and all it owns (the request stays the server's). Run
- * once it is finished: by execute() when its method returns, or by
- * web_finish() when it finishes later (h->in_execute is 0 then). */
-void handler_free(struct web_handler *h);
+/* The sending part of web_finish(): the headers if not yet sent, the body
+ * not yet flushed, then http_response_finish(), which releases h->req.
+ * -1 with errno if any of it failed (EPIPE: the client was gone). */
+int web_response_finish(struct web_handler *h);
 
 #endif

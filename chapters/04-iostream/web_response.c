@@ -1,12 +1,13 @@
 /* web_response.c - what a RequestHandler answers: status, headers,
- * cookies, the body, flushing and finishing (Tornado: set_status,
- * set_header, write, flush, finish, redirect). The handler's life, and
- * what it reads, are in web.c. */
+ * cookies, the body, flushing, and the last bytes of finishing (Tornado:
+ * set_status, set_header, write, flush, the sending part of finish). A
+ * leaf of the web layer: it calls down to the server's http_response_*
+ * and never up into web.c, which owns the handler's life (made, run,
+ * finished, freed) and what it reads. */
 #include "web_private.h"
 
 #include "buffer.h"
 #include "httputil.h"
-#include "log.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -115,6 +116,10 @@ int web_write(struct web_handler *h, const void *data, size_t len)
         errno = EBUSY;
         return -1;
     }
+    /* http_response_write() makes the same check, but only on the bytes
+     * it has been given, and this layer holds them until a flush, while
+     * the status and headers may still change. Checked here, the write
+     * that goes too far is the one that fails, with nothing added. */
     if (h->content_length >= 0 &&
         len > (uint64_t)h->content_length - h->written) {
         errno = EMSGSIZE; /* Tornado: "Tried to write more data than
@@ -245,62 +250,22 @@ int web_set_content_length(struct web_handler *h, uint64_t length)
         errno = length > INT64_MAX ? EINVAL : EMSGSIZE;
         return -1;
     }
+    /* Kept here, and given to the server with the headers (send_pending):
+     * a web_send_error() before then forgets it, which the server's own
+     * length, once set, could not. */
     h->content_length = (int64_t)length;
     return 0;
 }
 
-void web_async(struct web_handler *h) { h->async = 1; }
-
-/* Tornado: Application.log_request. Successes at debug level: a line per
- * request would cost the benchmark more than the request itself. */
-static void log_request(struct web_handler *h)
+/* The response is ended whatever happened before (that is what releases
+ * the request); the first failure is the one reported. */
+int web_response_finish(struct web_handler *h)
 {
-    const struct http_request *r = h->req;
-    double ms;
-    enum log_level level = h->status < 400   ? LOG_DEBUG
-                           : h->status < 500 ? LOG_WARN
-                                             : LOG_ERROR;
+    int rc = send_pending(h);
+    int saved = errno;
 
-    if (!log_enabled(level))
-        return; /* not even the clock is read for a line nobody sees */
-    ms = (ioloop_time(h->app->loop) - h->started) * 1000;
-    log_at(level, "%d %s %s (%s) %.2fms", h->status, r->method, r->uri,
-           r->remote_ip, ms);
-}
-
-int web_finish(struct web_handler *h)
-{
-    int rc, saved;
-
-    if (h->finished) {
-        errno = EALREADY;
+    if (http_response_finish(h->req) < 0 && rc == 0)
         return -1;
-    }
-    h->finished = 1;
-    log_request(h);
-    rc = send_pending(h);
-    saved = errno;
-    http_response_set_close_callback(h->req, NULL, NULL);
-    if (http_response_finish(h->req) < 0 && rc == 0) {
-        rc = -1;
-        saved = errno;
-    }
-    if (h->cls->on_finish)
-        h->cls->on_finish(h);
-    if (!h->in_execute)
-        handler_free(h);
     errno = saved;
     return rc;
-}
-
-int web_redirect(struct web_handler *h, const char *url, int permanent)
-{
-    if (h->headers_sent || h->finished) {
-        errno = EBUSY;
-        return -1;
-    }
-    if (web_set_header(h, "Location", url) < 0)
-        return -1;
-    h->status = permanent ? 301 : 302;
-    return web_finish(h);
 }
