@@ -63,8 +63,8 @@ struct http1_exchange {
     struct http_request req;
     struct http_response resp;
     struct http1_exchange *next; /* among the pool's spares */
-    uint64_t body_left;          /* bytes of the body, or of the chunk, to come */
-    size_t trailer_bytes;        /* chunked: trailer lines so far */
+    uint64_t body_left;    /* bytes of the body, or of the chunk, to come */
+    size_t trailer_bytes;  /* chunked: trailer lines so far */
 };
 
 /* One connection: what it holds for its whole life, idle or not. */

@@ -354,11 +354,14 @@ static void log_request(struct web_handler *h)
            r->remote_ip, ms);
 }
 
-/* Tornado: finish(): the last bytes, on_finish(), then the end of the
- * handler (_break_cycles). The close callback that execute() set ends
- * with the response (http_response_finish), so nothing calls back with h
- * once it is freed. Inside its method h is only marked: execute() still
- * reads it when the method returns, and frees it then. */
+/* Tornado: finish(): the log line, on_finish(), the last bytes, then the
+ * end of the handler (_break_cycles). on_finish() comes before the last
+ * bytes, not after as in Tornado, because http_response_finish() releases
+ * the request, which on_finish() may still read (Python keeps it alive;
+ * we would read freed memory). The close callback that execute() set ends
+ * with the response, so nothing calls back with h once it is freed.
+ * Inside its method h is only marked: execute() still reads it when the
+ * method returns, and frees it then. */
 int web_finish(struct web_handler *h)
 {
     int rc, saved;
@@ -369,10 +372,10 @@ int web_finish(struct web_handler *h)
     }
     h->finished = 1;
     log_request(h);
-    rc = web_response_finish(h);
-    saved = errno;
     if (h->cls->on_finish)
         h->cls->on_finish(h);
+    rc = web_response_finish(h);
+    saved = errno;
     if (!h->in_execute)
         web_handler_free(h);
     errno = saved;

@@ -27,8 +27,9 @@
  * header; HEAD without head() runs get(), and the server drops the body),
  * then web_finish() unless the handler called web_async() (Tornado: the
  * method returned an awaitable): then it finishes later itself, from a
- * timer or a callback. After finish, on_finish() runs and the handler is
- * freed: it lives exactly as long as its request, never per connection.
+ * timer or a callback. At finish, on_finish() runs (the request still
+ * readable, no more writes), the response ends, and the handler is freed:
+ * it lives exactly as long as its request, never per connection.
  *
  * Who frees a handler: the framework, never the application, once two
  * things have happened: web_finish() has run (everything that ends a
@@ -76,7 +77,7 @@ struct web_handler_class {
     const char *name; /* for the log */
     web_method_fn *prepare; /* before the method; may finish the request */
     web_method_fn *get, *post, *put, *delete_, *patch, *head, *options;
-    web_method_fn *on_finish; /* after the response is finished */
+    web_method_fn *on_finish; /* at finish, before the request is released */
     /* Write the body of an error response: status is already set, the
      * headers cleared. NULL: "STATUS Reason\n" as text/plain. */
     void (*write_error)(struct web_handler *h, int status);
@@ -197,7 +198,7 @@ int web_set_content_length(struct web_handler *h, uint64_t length);
  * method returns. */
 void web_async(struct web_handler *h);
 
-/* Log the request, end the response, run on_finish, and free the handler
+/* Log the request, run on_finish, end the response, and free the handler
  * if its method has returned (see "Who frees a handler" above). EALREADY
  * if finished already. -1 with EPIPE if the client was gone (the handler
  * is freed all the same). Tornado: finish(). */
