@@ -213,9 +213,8 @@ int http_response_write(struct http_request *req, const void *data,
     if (ensure_started(req) < 0)
         return -1;
     if (r->fixed_length && !r->no_body &&
-        len > r->content_length - r->body_count) {
-        errno = EMSGSIZE; /* Tornado: "Tried to write more data than
-                             Content-Length" */
+        !http_response_length_fits(r->content_length, r->body_count, len)) {
+        errno = EMSGSIZE;
         return -1;
     }
     r->body_count += len;

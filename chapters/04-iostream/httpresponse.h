@@ -124,6 +124,17 @@ void http_response_set_close_callback(struct http_request *req,
 /* Whether the connection is gone (writes are being dropped). */
 int http_response_closed(const struct http_request *req);
 
+/* Whether len more body bytes fit in a declared length of which written
+ * are already used (written <= length): the check behind EMSGSIZE,
+ * Tornado's "Tried to write more data than Content-Length". Written as a
+ * subtraction that cannot wrap; the sum written + len could. The web
+ * layer makes it too, on the bytes it holds until a flush. */
+static inline int http_response_length_fits(uint64_t length,
+                                            uint64_t written, size_t len)
+{
+    return len <= length - written;
+}
+
 /* ---- the connection's calls ---- */
 
 /* req is about to be delivered: r starts empty, answering on stream, and

@@ -116,14 +116,14 @@ int web_write(struct web_handler *h, const void *data, size_t len)
         errno = EBUSY;
         return -1;
     }
-    /* http_response_write() makes the same check, but only on the bytes
-     * it has been given, and this layer holds them until a flush, while
-     * the status and headers may still change. Checked here, the write
-     * that goes too far is the one that fails, with nothing added. */
+    /* http_response_write() makes this check only on the bytes it has
+     * been given, and this layer holds them until a flush, while the
+     * status and headers may still change. Checked here, the write that
+     * goes too far is the one that fails, with nothing added. */
     if (h->content_length >= 0 &&
-        len > (uint64_t)h->content_length - h->written) {
-        errno = EMSGSIZE; /* Tornado: "Tried to write more data than
-                             Content-Length" */
+        !http_response_length_fits((uint64_t)h->content_length, h->written,
+                                   len)) {
+        errno = EMSGSIZE;
         return -1;
     }
     if (buffer_append(&h->body, data, len) < 0)
