@@ -187,6 +187,45 @@ async def future_invalid_state():
     say("result", f.result())
 
 
+@scenario
+async def future_cancel_awaiter():
+    # Cancelling a Future that a coroutine awaits: the coroutine sees
+    # CancelledError at its await (on a later iteration) and can catch it.
+    f = Future()
+
+    async def awaiter():
+        try:
+            await f
+        except asyncio.CancelledError as e:
+            err(e, who="awaiter")
+        return "done"
+    task = gen.convert_yielded(awaiter())
+    await turns()
+    say("cancel", f.cancel())
+    say("awaiter returned", await task)
+
+
+@scenario
+async def task_cancel():
+    # Cancelling the task of a running coroutine (the future convert_yielded
+    # returns): CancelledError is raised inside it at its current await;
+    # if it lets it through, awaiting the task raises CancelledError.
+    async def sleeper():
+        try:
+            await gen.sleep(0.2)
+            say("sleeper finished")
+        finally:
+            say("sleeper finally")
+    task = gen.convert_yielded(sleeper())
+    await turns()
+    say("cancel", task.cancel())
+    try:
+        await task
+    except asyncio.CancelledError as e:
+        err(e)
+    say("task cancelled", task.cancelled())
+
+
 # ---- The loop and coroutines ---------------------------------------------
 
 @scenario
@@ -513,6 +552,29 @@ async def queue_get_timeout():
     q.put_nowait("x")
     say("qsize", q.qsize())
     await gen.multi([t1, t2])
+
+
+@scenario
+async def queue_get_cancelled():
+    # A getter whose coroutine is cancelled while it waits is skipped: the
+    # next put goes to the next getter, not to the cancelled one.
+    q = queues.Queue()
+
+    async def getter(name):
+        try:
+            say(name, "got", await q.get())
+        except asyncio.CancelledError as e:
+            err(e, who=name)
+            raise
+    t1 = gen.convert_yielded(getter("first"))
+    t2 = gen.convert_yielded(getter("second"))
+    await turns()
+    t1.cancel()
+    await turns()
+    q.put_nowait("x")
+    say("qsize", q.qsize())
+    await t2
+    say("first cancelled", t1.cancelled())
 
 
 @scenario
