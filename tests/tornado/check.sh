@@ -13,9 +13,10 @@
 # "skipped: python3-tornado not installed".
 #
 # Always /usr/bin/python3: another python3 on PATH may lack Tornado.
+# (TORNADO_PYTHON=/bin/false shows the skip path.)
 set -u
 cd "$(dirname "$0")"
-PY=/usr/bin/python3
+PY=${TORNADO_PYTHON:-/usr/bin/python3}   # override only to test the skip path
 UPDATE=0 RUNS=1
 while [ $# -gt 0 ]; do
     case $1 in
