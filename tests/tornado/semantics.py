@@ -647,7 +647,9 @@ async def queue_unbounded():
     # never true.
     q = queues.Queue()
     for i in range(100):
-        say("put", i, "done", q.put(i).done()) if i in (0, 99) else q.put(i)
+        f = q.put(i)
+        if i in (0, 99):
+            say("put", i, "done", f.done())
     say("maxsize", q.maxsize, "qsize", q.qsize(), "full", q.full())
 
 
