@@ -233,6 +233,10 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
     unit ioloop_test new_and_free
 }
 
+@test "ch03: ioloop: ioloop_running is true only inside ioloop_start" {
+    unit ioloop_test running_inside_start
+}
+
 @test "ch03: timer heap: pops in deadline order" {
     unit timer_heap_test push_pop_order
 }

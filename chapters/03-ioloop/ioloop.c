@@ -45,6 +45,7 @@ struct ioloop {
 
     int waker;                   /* an eventfd: readable when woken */
     atomic_int stopping;
+    int running;                 /* inside ioloop_start() */
     atomic_int polling;          /* inside poll(): a wake-up is needed */
 
     struct ioloop_hook before_poll; /* the queue's head: a ring of hooks */
@@ -455,6 +456,7 @@ static void ioloop_dispatch(struct ioloop *loop)
  */
 void ioloop_start(struct ioloop *loop)
 {
+    loop->running = 1;
     while (!atomic_load(&loop->stopping)) {
         ioloop_run_callbacks(loop);
         ioloop_run_timeouts(loop);
@@ -471,4 +473,10 @@ void ioloop_start(struct ioloop *loop)
     }
     ioloop_run_before_poll(loop);
     atomic_store(&loop->stopping, 0); /* ready to start again */
+    loop->running = 0;
+}
+
+int ioloop_running(const struct ioloop *loop)
+{
+    return loop->running;
 }

@@ -127,6 +127,11 @@ int ioloop_hook_queued(const struct ioloop_hook *hook);
 /* Run until ioloop_stop(). Tornado: start(). */
 void ioloop_start(struct ioloop *loop);
 
+/* Whether ioloop_start() is running loop now (from the loop's thread:
+ * chapter 5's run_sync refuses to start a running loop again). Tornado:
+ * asyncio's loop.is_running(). */
+int ioloop_running(const struct ioloop *loop);
+
 /* Make ioloop_start() return after the current iteration. Safe from any
  * thread and from a signal handler. Tornado: stop(). */
 void ioloop_stop(struct ioloop *loop);

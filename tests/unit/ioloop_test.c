@@ -995,6 +995,27 @@ static void before_poll_from_handler(const char *backend)
 BOTH(before_poll_after_callbacks_and_timeouts)
 BOTH(before_poll_from_handler)
 
+/* ioloop_running: 1 only inside ioloop_start, in its callbacks too. */
+static int record_running(struct ioloop *loop, void *arg)
+{
+    *(int *)arg = ioloop_running(loop);
+    ioloop_stop(loop);
+    return 0;
+}
+
+static void running_inside_start(void)
+{
+    struct ioloop *loop = ioloop_new(NULL);
+    int inside = -1;
+
+    CHECK(!ioloop_running(loop));
+    CHECK_EQ(ioloop_add_callback(loop, record_running, &inside), 0);
+    ioloop_start(loop);
+    CHECK_EQ(inside, 1);
+    CHECK(!ioloop_running(loop));
+    ioloop_free(loop);
+}
+
 static const struct check_case cases[] = {
     CASES(timers_in_order),
     CASES(remove_timeout),
@@ -1013,6 +1034,7 @@ static const struct check_case cases[] = {
     CASES(before_poll_after_callbacks_and_timeouts),
     CASES(before_poll_from_handler),
     {"new_and_free", new_and_free},
+    {"running_inside_start", running_inside_start},
     {0},
 };
 
