@@ -50,3 +50,11 @@ load helpers
 @test "ch05 coro: any other fault in a coroutine goes to the previous SIGSEGV handler, not reported as an overflow" {
     unit coro_test other_fault_is_a_plain_segv
 }
+
+@test "ch05 coro: the current coroutine is per thread: NULL in main while another thread runs one" {
+    unit coro_test current_is_per_thread
+}
+
+@test "ch05 coro: a stack overflow in a second thread is reported too, from that thread's own alternate signal stack" {
+    unit coro_test stack_overflow_in_a_thread
+}

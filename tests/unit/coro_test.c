@@ -1,7 +1,8 @@
 /* coro_test.c - chapter 5's coroutines, case by case: switching and the
  * values passed, the states, the errors, nesting, the stack pool and its
  * sizes, the guard pages (counted in /proc/self/maps), 10,000 coroutines at
- * once, and a stack overflow reported by name in a child process.
+ * once, a stack overflow reported by name in a child process (in the main
+ * thread and in another), and the current coroutine per thread.
  *
  * `coro_test switch_cost [N]` is no test: it prints the nanoseconds one
  * switch takes (N round trips, default 1,000,000). */
@@ -11,6 +12,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -435,6 +437,48 @@ static void test_guard_pages_cost_vmas(void)
         CHECK_EQ(coro_set_guard(CORO_GUARD_MPROTECT), 0);
 }
 
+/* ---- threads ---- */
+
+/* Each thread has its own current coroutine: while a coroutine runs in
+ * the other thread (held there by a barrier), main's is still NULL. */
+static pthread_barrier_t both_inside;
+
+static void waits_in_thread(void *arg)
+{
+    *(struct coro **)arg = coro_current();
+    pthread_barrier_wait(&both_inside); /* main looks now */
+    pthread_barrier_wait(&both_inside); /* main has looked */
+}
+
+static void *thread_main(void *arg)
+{
+    struct coro *co = coro_new("in-thread", waits_in_thread, arg);
+
+    if (co) {
+        coro_resume(co);
+        coro_free(co);
+    }
+    coro_pool_drain();
+    return co;
+}
+
+static void test_current_is_per_thread(void)
+{
+    struct coro *seen_there = NULL;
+    pthread_t thread;
+    void *made;
+
+    pthread_barrier_init(&both_inside, NULL, 2);
+    CHECK_EQ(pthread_create(&thread, NULL, thread_main, &seen_there), 0);
+    pthread_barrier_wait(&both_inside);
+    CHECK(seen_there != NULL);      /* the other thread is in a coroutine */
+    CHECK(coro_current() == NULL);  /* this one is not */
+    pthread_barrier_wait(&both_inside);
+    pthread_join(thread, &made);
+    CHECK(made == seen_there);
+    pthread_barrier_destroy(&both_inside);
+}
+
 /* ---- faults, in a child process ---- */
 
 static volatile long depth_limit = LONG_MAX; /* never reached */
@@ -515,6 +559,36 @@ static int run_in_child(const char *name, coro_fn *fn, void *arg, char *err,
     return status;
 }
 
+/* The same in a second thread: each thread needs its own alternate signal
+ * stack, made at its first coro_new(). */
+static void *overflow_thread(void *arg)
+{
+    struct coro *co = coro_new("runaway-thread", overflows, arg);
+
+    if (co)
+        coro_resume(co);
+    return NULL;
+}
+
+static void overflows_in_thread(void *arg)
+{
+    pthread_t thread;
+
+    if (pthread_create(&thread, NULL, overflow_thread, arg) == 0)
+        pthread_join(thread, NULL);
+}
+
+static void test_stack_overflow_in_a_thread(void)
+{
+    char err[8192];
+    int status = run_in_child("starter", overflows_in_thread, NULL, err,
+                              sizeof err);
+
+    fprintf(stderr, "child's stderr: %s", err);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
+    CHECK(strstr(err, "coro: stack overflow in coroutine \"runaway-thread\"") != NULL);
+}
+
 static void test_stack_overflow_names_the_coroutine(void)
 {
     char err[8192];
@@ -587,6 +661,8 @@ static const struct check_case cases[] = {
     {"stack_overflow_names_the_coroutine",
      test_stack_overflow_names_the_coroutine},
     {"other_fault_is_a_plain_segv", test_other_fault_is_a_plain_segv},
+    {"current_is_per_thread", test_current_is_per_thread},
+    {"stack_overflow_in_a_thread", test_stack_overflow_in_a_thread},
     {0},
 };
 
