@@ -39,7 +39,8 @@
  * coro_new()). A fault in a live coroutine's guard page prints
  * `coro: stack overflow in coroutine "NAME"` to stderr and kills the process
  * with SIGSEGV; any other fault goes to the handler that was there before
- * (the default: death by SIGSEGV; under ASan, ASan's report).
+ * (the default: death by SIGSEGV; under ASan, ASan's report). A program
+ * that sets its own SIGSEGV handler afterwards replaces this report.
  */
 #ifndef CH05_CORO_H
 #define CH05_CORO_H

@@ -70,7 +70,12 @@ static size_t page_size(void)
  * vm.max_map_count (65530 by default) then stops a process at about 32,750
  * coroutines, whatever its memory. madvise(MADV_GUARD_INSTALL) marks the
  * page in the page tables instead and leaves the VMA whole, so a process
- * can hold millions of 64 KiB stacks; kernels before 6.13 answer EINVAL. */
+ * can hold millions of 64 KiB stacks; kernels before 6.13 answer EINVAL.
+ *
+ * One page of guard catches a stack that grows a frame at a time. A
+ * function with more than a page of locals can step over it and land in
+ * whatever lies below (another stack): gcc's -fstack-clash-protection
+ * probes each page of a large frame, so the guard is hit first. */
 static int install_guard(char *guard, size_t len, enum coro_guard how)
 {
     if (how == CORO_GUARD_MADVISE)
