@@ -1,7 +1,8 @@
-# chapters/05-coroutines/chapter.mk - coroutines (in progress: the coro
-# module so far; futures, gen, queues, locks and the server come next).
+# chapters/05-coroutines/chapter.mk - coroutines (in progress: coro,
+# future and gen so far; queues, locks and the server come next).
 CH05 := $(BUILD)/chapters/05-coroutines
-CH05_OBJ := $(CH05)/coro.o $(CH05)/coro_stack.o
+CH05_OBJ := $(CH05)/coro.o $(CH05)/coro_stack.o $(CH05)/future.o \
+            $(CH05)/gen.o
 # The chapter's modules will include chapter 4's and 3's headers; coro.c
 # needs neither. Programs built on them link $(CH05_OBJ) $(CH04_OBJ)
 # $(CH03_OBJ) $(COMMON_OBJ).
@@ -9,5 +10,11 @@ $(CH05)/%.o: CPPFLAGS += -Ichapters/04-iostream -Ichapters/03-ioloop
 
 # tests/unit/coro_test.c: switching, states, errors, the pool, the guards,
 # 10,000 coroutines, and a stack overflow in a child process.
-UNIT_OBJS_coro_test := $(CH05_OBJ)
+UNIT_OBJS_coro_test := $(CH05)/coro.o $(CH05)/coro_stack.o
 $(BUILD)/tests/unit/coro_test.o: CPPFLAGS += -Ichapters/05-coroutines
+
+# tests/unit/gen_test.c: futures (callbacks, references, errors) and the
+# runner (spawn, await, sleep, moment, multi, with_timeout, run_sync).
+UNIT_OBJS_gen_test := $(CH05_OBJ) $(CH03_OBJ)
+$(BUILD)/tests/unit/gen_test.o: CPPFLAGS += -Ichapters/05-coroutines \
+                                            -Ichapters/03-ioloop
