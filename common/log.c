@@ -11,6 +11,7 @@
 
 static const char *log_program = "server";
 static enum log_level log_threshold = LOG_INFO;
+static log_sink_fn *log_sink;
 
 void log_setup(const char *program)
 {
@@ -34,8 +35,17 @@ static void log_vprint(enum log_level level, const char *fmt, va_list ap,
     localtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%y%m%d %H:%M:%S", &tm);
     vsnprintf(message, sizeof message, fmt, ap);
+    if (log_sink) {
+        log_sink(level, message);
+        return;
+    }
     fprintf(stderr, "[%c %s %s] %s%s%s\n", letters[level], stamp, log_program,
             message, suffix ? ": " : "", suffix ? suffix : "");
+}
+
+void log_set_sink(log_sink_fn *sink)
+{
+    log_sink = sink;
 }
 
 int log_enabled(enum log_level level)
@@ -67,6 +77,7 @@ noreturn void die(const char *fmt, ...)
     int saved = errno;
     va_list ap;
 
+    log_sink = NULL; /* a program's last words go to stderr */
     va_start(ap, fmt);
     log_vprint(LOG_ERROR, fmt, ap, saved ? strerror(saved) : NULL);
     va_end(ap);

@@ -33,6 +33,12 @@ int log_enabled(enum log_level level);
 #define log_warn(...)  log_at(LOG_WARN, __VA_ARGS__)
 #define log_error(...) log_at(LOG_ERROR, __VA_ARGS__)
 
+/* Send each line's message (no stamp, no newline) to sink instead of
+ * stderr; NULL: stderr again. For tests that compare what a program logs
+ * with what Tornado logs (tests/tornado/). die() always writes stderr. */
+typedef void log_sink_fn(enum log_level level, const char *message);
+void log_set_sink(log_sink_fn *sink);
+
 /* Log "what: strerror(errno)" at LOG_ERROR; errno is left unchanged. */
 void log_error_errno(const char *what);
 

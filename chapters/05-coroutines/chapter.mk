@@ -18,3 +18,18 @@ $(BUILD)/tests/unit/coro_test.o: CPPFLAGS += -Ichapters/05-coroutines
 UNIT_OBJS_gen_test := $(CH05_OBJ) $(CH03_OBJ)
 $(BUILD)/tests/unit/gen_test.o: CPPFLAGS += -Ichapters/05-coroutines \
                                             -Ichapters/03-ioloop
+
+# ---- queues and locks (queues.c, locks.c) and their two demos ----
+
+# ---- coroutine streams and handlers, and the demo server ----
+
+# ---- the C side of tests/tornado/ ----
+# Each tests/tornado/*.c is a program of scenarios that print the same
+# traces as Tornado 6.2 does for semantics.py and the demos (README.md).
+TORNADO_BINS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/tornado/*.c))
+$(TORNADO_BINS): $(BUILD)/tests/tornado/%: $(BUILD)/tests/tornado/%.o \
+                 $(CH05_OBJ) $(CH03_OBJ) $(COMMON_OBJ)
+	$(LINK)
+$(BUILD)/tests/tornado/%.o: CPPFLAGS += -Ichapters/05-coroutines \
+                                        -Ichapters/03-ioloop -Itests/tornado
+PROGRAMS += $(TORNADO_BINS)
