@@ -28,7 +28,7 @@ $(BUILD)/tests/unit/gen_test.o: CPPFLAGS += -Ichapters/05-coroutines \
 # traces as Tornado 6.2 does for semantics.py and the demos (README.md).
 TORNADO_BINS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/tornado/*.c))
 $(TORNADO_BINS): $(BUILD)/tests/tornado/%: $(BUILD)/tests/tornado/%.o \
-                 $(CH05_OBJ) $(CH03_OBJ) $(COMMON_OBJ)
+                 $(CH05_OBJ) $(CH04_OBJ) $(CH03_OBJ) $(COMMON_OBJ)
 	$(LINK)
 $(BUILD)/tests/tornado/%.o: CPPFLAGS += -Ichapters/05-coroutines \
                                         -Ichapters/03-ioloop -Itests/tornado
