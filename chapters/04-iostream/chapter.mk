@@ -21,7 +21,7 @@ $(BUILD)/tests/unit/tcpserver_test.o: CPPFLAGS += -Ichapters/04-iostream \
 # httpserver.c (the server), http1connection.c (one connection's cycle:
 # heads, bodies, deadlines), httpresponse.c (the answer a handler writes)
 # and httprequest.c (a request's fields from its head).
-CH04_OBJ += $(CH04)/httpserver.o $(CH04)/http1connection.o \
+CH04_OBJ += $(CH04)/httpserver.o $(CH04)/http1connection.o $(CH04)/http1body.o \
             $(CH04)/httpresponse.o $(CH04)/httprequest.o
 
 # tests/unit/httpserver_test.c: unit cases, and a server of a few handlers

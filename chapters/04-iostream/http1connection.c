@@ -11,6 +11,7 @@
  * come last. */
 #include "http1connection.h"
 
+#include "http1body.h"
 #include "http_response.h"
 #include "log.h"
 
@@ -22,13 +23,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-/* A body is read in pieces of at most this (Tornado's chunk_size): its
- * bytes pass through the stream's buffer a piece at a time. */
-#define HTTP1_PIECE 65536
-/* The most a body's buffer is given before its bytes arrive. */
-#define HTTP1_RESERVE (1024 * 1024)
-/* A chunk-size line, extensions included (Tornado allows 64 bytes). */
-#define HTTP1_MAX_CHUNK_LINE 4096
 /* After an error answer, how long and how much input we read and drop
  * before closing (nginx: lingering_timeout, lingering_time). */
 #define HTTP1_LINGER_SECONDS 5.0
@@ -62,9 +56,8 @@ enum http1_state {
 struct http1_exchange {
     struct http_request req;
     struct http_response resp;
+    struct http1_body body;      /* while its body is read */
     struct http1_exchange *next; /* among the pool's spares */
-    uint64_t body_left;    /* bytes of the body, or of the chunk, to come */
-    size_t trailer_bytes;  /* chunked: trailer lines so far */
 };
 
 /* One connection: what it holds for its whole life, idle or not. */
@@ -87,9 +80,6 @@ struct http1_connection {
 };
 
 static void http1_read_head(struct http1_connection *c);
-static void http1_read_body_piece(struct http1_connection *c);
-static void http1_read_chunk_line(struct http1_connection *c);
-static void http1_read_chunk_data(struct http1_connection *c);
 static void http1_deliver(struct http1_connection *c);
 static void http1_send_error(struct http1_connection *c, int status);
 static void http1_set_deadline(struct http1_connection *c, double seconds);
@@ -144,9 +134,9 @@ void http1_connection_start(struct iostream *stream,
      * over the limit is cut short once past it (http1_head_end), which
      * one more read fits in, and gets its 431; a body passes a piece at a
      * time. Past the buffer, the stream closes. */
-    if (head_room < HTTP1_PIECE)
-        head_room = HTTP1_PIECE;
-    iostream_set_max_buffer_size(stream, head_room + HTTP1_PIECE);
+    if (head_room < HTTP1_BODY_PIECE)
+        head_room = HTTP1_BODY_PIECE;
+    iostream_set_max_buffer_size(stream, head_room + HTTP1_BODY_PIECE);
     iostream_set_close_callback(stream, http1_on_close, c);
     /* Each response leaves in one send(); Nagle's algorithm would hold a
      * pipelined one back until the previous one is acknowledged. */
@@ -245,12 +235,15 @@ static void http1_on_head(struct iostream *s, int status, const char *data,
         http1_start_body(c);
 }
 
-/* ---- bodies by Content-Length ---- */
+/* ---- the body ---- */
+
+static void http1_on_body(void *arg, int status);
 
 /* The head is in: refuse it, or read its body (after "100 Continue" if
  * the client waits for one), or deliver it. */
 static void http1_start_body(struct http1_connection *c)
 {
+    const struct http1_params *p = c->params;
     const struct http_request_head *h = &c->x->req.head;
     const char *expect = http_request_header(&c->x->req, "Expect");
     static const char go_on[] = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -260,198 +253,39 @@ static void http1_start_body(struct http1_connection *c)
         return;
     }
     if (h->content_length > 0 &&
-        (uint64_t)h->content_length > c->params->max_body_size) {
+        (uint64_t)h->content_length > p->max_body_size) {
         http1_send_error(c, 413); /* before the body: no 100 Continue */
         return;
     }
-    /* Room for the whole body at once, up to a bound: a client must send
-     * bytes, not merely announce them, to make us hold memory. */
-    if (!h->chunked &&
-        buffer_reserve(&c->x->req.body, h->content_length < HTTP1_RESERVE
-                                            ? (size_t)h->content_length
-                                            : HTTP1_RESERVE) < 0) {
-        http1_send_error(c, 500);
-        return;
-    }
     c->state = HTTP1_BODY;
-    http1_set_deadline(c, c->params->body_timeout);
+    http1_set_deadline(c, p->body_timeout);
     if (h->version == 11 && expect &&
         http_value_has_token(expect, strlen(expect), "100-continue") &&
         iostream_write(c->stream, go_on, sizeof go_on - 1, NULL, NULL) < 0) {
         http1_fail(c, "write");
         return;
     }
-    if (h->chunked) {
-        http1_read_chunk_line(c);
-    } else {
-        c->x->body_left = (uint64_t)h->content_length;
-        http1_read_body_piece(c);
-    }
+    c->x->body = (struct http1_body){
+        .stream = c->stream, .out = &c->x->req.body, .peer = c->peer_ip,
+        .max_body_size = p->max_body_size,
+        .max_trailer_size = p->max_header_size,
+        .done = http1_on_body, .arg = c};
+    if (h->chunked)
+        http1_body_read_chunked(&c->x->body);
+    else
+        http1_body_read_length(&c->x->body, (uint64_t)h->content_length);
 }
 
-/* A piece of a body, or of a chunk, has arrived. */
-static void http1_on_piece(struct iostream *s, int status, const char *data,
-                           size_t len, void *arg)
+/* The body is in (status 0), or it must be refused. */
+static void http1_on_body(void *arg, int status)
 {
     struct http1_connection *c = arg;
 
-    (void)s;
-    if (status < 0) /* the client went mid-body: the request is dropped */
-        return;
     assert(c->state == HTTP1_BODY);
-    if (buffer_append(&c->x->req.body, data, len) < 0) {
-        http1_send_error(c, 500);
-        return;
-    }
-    c->x->body_left -= len;
-    if (c->x->req.head.chunked)
-        http1_read_chunk_data(c);
-    else if (c->x->body_left > 0)
-        http1_read_body_piece(c);
+    if (status)
+        http1_send_error(c, status);
     else
         http1_deliver(c);
-}
-
-static void http1_read_body_piece(struct http1_connection *c)
-{
-    uint64_t left = c->x->body_left;
-    size_t n = left < HTTP1_PIECE ? (size_t)left : HTTP1_PIECE;
-
-    if (iostream_read_bytes(c->stream, n, http1_on_piece, c) < 0)
-        http1_fail(c, "read");
-}
-
-/* ---- chunked bodies (RFC 9112 section 7.1) ---- */
-
-static int hex_value(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
-/* chunk-size [ BWS ";" chunk-ext ] from a line without its CRLF: the
- * extensions are ignored (no control characters but HTAB, though). -1 for
- * no hex digit, a bad character, or a size past 64 bits. */
-static int parse_chunk_size(const char *line, size_t len, uint64_t *size)
-{
-    size_t i = 0;
-    uint64_t n = 0;
-
-    for (; i < len && hex_value(line[i]) >= 0; i++) {
-        if (n > UINT64_MAX >> 4)
-            return -1; /* overflow: no wrap-around to a small size */
-        n = n << 4 | (uint64_t)hex_value(line[i]);
-    }
-    if (i == 0)
-        return -1;
-    while (i < len && (line[i] == ' ' || line[i] == '\t'))
-        i++;
-    if (i < len && line[i] != ';')
-        return -1;
-    for (; i < len; i++)
-        if (((unsigned char)line[i] < 0x20 && line[i] != '\t') ||
-            line[i] == 0x7F)
-            return -1;
-    *size = n;
-    return 0;
-}
-
-static void http1_on_trailer(struct iostream *s, int status,
-                             const char *data, size_t len, void *arg);
-
-static void http1_on_chunk_line(struct iostream *s, int status,
-                                const char *data, size_t len, void *arg)
-{
-    struct http1_connection *c = arg;
-    struct buffer *body = &c->x->req.body;
-    uint64_t size;
-
-    if (status < 0)
-        return;
-    assert(c->state == HTTP1_BODY);
-    if (len > HTTP1_MAX_CHUNK_LINE ||
-        parse_chunk_size(data, len - 2, &size) < 0) {
-        http1_send_error(c, 400);
-    } else if (size > c->params->max_body_size - buffer_len(body)) {
-        http1_send_error(c, 413); /* checked before a byte of it is read */
-    } else if (size == 0) {
-        c->x->trailer_bytes = 0;
-        if (iostream_read_until(s, "\r\n", 0, http1_on_trailer, c) < 0)
-            http1_fail(c, "read");
-    } else {
-        c->x->body_left = size;
-        http1_read_chunk_data(c);
-    }
-}
-
-static void http1_read_chunk_line(struct http1_connection *c)
-{
-    /* No max_bytes: a line past it would close the stream without an
-     * answer. The stream's buffer limit bounds it; we check the length. */
-    if (iostream_read_until(c->stream, "\r\n", 0, http1_on_chunk_line, c) < 0)
-        http1_fail(c, "read");
-}
-
-/* A chunk's last bytes and its CRLF. */
-static void http1_on_chunk_end(struct iostream *s, int status,
-                               const char *data, size_t len, void *arg)
-{
-    struct http1_connection *c = arg;
-
-    (void)s;
-    if (status < 0)
-        return;
-    assert(c->state == HTTP1_BODY);
-    if (memcmp(data + len - 2, "\r\n", 2) != 0) {
-        http1_send_error(c, 400);
-        return;
-    }
-    if (buffer_append(&c->x->req.body, data, len - 2) < 0) {
-        http1_send_error(c, 500);
-        return;
-    }
-    http1_read_chunk_line(c);
-}
-
-/* The rest of a chunk in pieces; the last piece brings the CRLF along
- * (alone, if the data ended a piece just short of it). */
-static void http1_read_chunk_data(struct http1_connection *c)
-{
-    uint64_t left = c->x->body_left;
-    size_t piece = left < HTTP1_PIECE ? (size_t)left : HTTP1_PIECE;
-    int rc;
-
-    if (left + 2 <= HTTP1_PIECE)
-        rc = iostream_read_bytes(c->stream, piece + 2, http1_on_chunk_end, c);
-    else
-        rc = iostream_read_bytes(c->stream, piece, http1_on_piece, c);
-    if (rc < 0)
-        http1_fail(c, "read");
-}
-
-static void http1_on_trailer(struct iostream *s, int status,
-                             const char *data, size_t len, void *arg)
-{
-    struct http1_connection *c = arg;
-
-    (void)data;
-    if (status < 0)
-        return;
-    assert(c->state == HTTP1_BODY);
-    if (len == 2) { /* the empty line: the message ends */
-        http1_deliver(c);
-        return;
-    }
-    c->x->trailer_bytes += len; /* trailer fields are read and dropped */
-    if (c->x->trailer_bytes > c->params->max_header_size)
-        http1_send_error(c, 431);
-    else if (iostream_read_until(s, "\r\n", 0, http1_on_trailer, c) < 0)
-        http1_fail(c, "read");
 }
 
 /* ---- delivering, and after the handler has finished ---- */
@@ -551,7 +385,8 @@ static void http1_on_linger(struct iostream *s, int status, const char *data,
 
 static void http1_linger_read(struct http1_connection *c)
 {
-    if (iostream_read_bytes(c->stream, HTTP1_PIECE, http1_on_linger, c) < 0)
+    if (iostream_read_bytes(c->stream, HTTP1_BODY_PIECE, http1_on_linger,
+                            c) < 0)
         http1_fail(c, "read");
 }
 
