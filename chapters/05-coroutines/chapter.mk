@@ -20,6 +20,24 @@ $(BUILD)/tests/unit/gen_test.o: CPPFLAGS += -Ichapters/05-coroutines \
                                             -Ichapters/03-ioloop
 
 # ---- queues and locks (queues.c, locks.c) and their two demos ----
+# waiters.c: the line of waiting futures with deadlines that the queue and
+# every lock share; locks.c on it; queues.c on both (join is an event).
+CH05_OBJ += $(CH05)/waiters.o $(CH05)/locks.o $(CH05)/queues.o
+
+# tests/unit/queues_test.c, tests/unit/locks_test.c: errors, deadlines,
+# FIFO order, skipped waiters, task_done and join, freeing with waiters.
+UNIT_OBJS_queues_test := $(CH05_OBJ) $(CH03_OBJ)
+UNIT_OBJS_locks_test := $(CH05_OBJ) $(CH03_OBJ)
+$(BUILD)/tests/unit/queues_test.o $(BUILD)/tests/unit/locks_test.o: \
+    CPPFLAGS += -Ichapters/05-coroutines -Ichapters/03-ioloop
+
+# The demos of tests/tornado/queue_demo.py and condition_demo.py.
+$(CH05)/queue_demo: $(CH05)/queue_demo.o $(CH05_OBJ) $(CH03_OBJ) $(COMMON_OBJ)
+	$(LINK)
+$(CH05)/condition_demo: $(CH05)/condition_demo.o $(CH05_OBJ) $(CH03_OBJ) \
+                        $(COMMON_OBJ)
+	$(LINK)
+PROGRAMS += $(CH05)/queue_demo $(CH05)/condition_demo
 
 # ---- coroutine streams and handlers, and the demo server ----
 
