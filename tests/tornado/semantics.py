@@ -14,10 +14,10 @@ own exceptions) or "error: Name message" (the scenario's own, e.g.
 "error: ValueError boom"); asyncio.CancelledError prints as "cancelled".
 Timed scenarios use deadlines at least 0.05 s apart so the order is stable.
 
-Only Tornado's API is used (tornado.gen, tornado.concurrent's Future and
-future_add_done_callback,
-tornado.ioloop.IOLoop, tornado.queues, tornado.locks); asyncio appears only
-to name CancelledError in an except clause.  Tornado 6.2's Future *is*
+Only Tornado's API is used (tornado.gen, tornado.concurrent.Future and
+future_add_done_callback, tornado.ioloop.IOLoop, tornado.queues,
+tornado.locks); asyncio appears only to name CancelledError in an except
+clause.  Tornado 6.2's Future *is*
 asyncio.Future and its IOLoop runs on asyncio's loop, so some answers below
 are asyncio's.
 """
@@ -26,7 +26,7 @@ import logging
 import sys
 
 from tornado import gen, locks, queues
-from tornado.concurrent import Future, future_add_done_callback
+from tornado.concurrent import Future
 from tornado.ioloop import IOLoop
 
 SCENARIOS = {}
@@ -106,6 +106,7 @@ async def future_callback_on_done():
     # uses, and what chapter 5's future_add_done_callback is), runs at once,
     # inside the call.  (asyncio's Future.add_done_callback method would
     # schedule it with call_soon instead, for the next iteration.)
+    from tornado.concurrent import future_add_done_callback
     f = Future()
     f.set_result(1)
     future_add_done_callback(f, lambda fut: say("callback", fut.result()))
