@@ -101,8 +101,9 @@ static int gen_task_cancel(struct future *f, void *arg)
     return 1;
 }
 
-struct future *gen_spawn(struct ioloop *loop, const char *name, gen_fn *fn,
-                         void *arg)
+/* A task for fn(arg), not started; its future has the cancel hook. */
+static struct gen_task *gen_task_new(struct ioloop *loop, const char *name,
+                                     gen_fn *fn, void *arg)
 {
     struct gen_task *t = calloc(1, sizeof *t);
 
@@ -110,16 +111,85 @@ struct future *gen_spawn(struct ioloop *loop, const char *name, gen_fn *fn,
         return NULL;
     *t = (struct gen_task){.loop = loop, .fn = fn, .arg = arg};
     if (!(t->future = future_new(loop)) ||
-        !(t->co = coro_new(name, gen_task_entry, t)) ||
-        ioloop_add_callback(loop, gen_task_start, t) < 0)
-        goto fail;
+        !(t->co = coro_new(name, gen_task_entry, t))) {
+        future_unref(t->future);
+        free(t);
+        return NULL;
+    }
     future_set_cancel_hook(t->future, gen_task_cancel, t);
-    return future_ref(t->future); /* one for the caller, one for the task */
-fail:
+    return t;
+}
+
+/* Undo gen_task_new for a task that never ran. */
+static void gen_task_free_unstarted(struct gen_task *t)
+{
     coro_free(t->co);
+    future_set_cancel_hook(t->future, NULL, NULL);
     future_unref(t->future);
     free(t);
-    return NULL;
+}
+
+struct future *gen_spawn(struct ioloop *loop, const char *name, gen_fn *fn,
+                         void *arg)
+{
+    struct gen_task *t = gen_task_new(loop, name, fn, arg);
+
+    if (!t)
+        return NULL;
+    if (ioloop_add_callback(loop, gen_task_start, t) < 0) {
+        gen_task_free_unstarted(t);
+        return NULL;
+    }
+    return future_ref(t->future); /* one for the caller, one for the task */
+}
+
+struct future *gen_start(struct ioloop *loop, const char *name, gen_fn *fn,
+                         void *arg)
+{
+    struct gen_task *t = gen_task_new(loop, name, fn, arg);
+    struct future *f;
+
+    if (!t)
+        return NULL;
+    f = future_ref(t->future); /* the caller's, before the task may end */
+    gen_task_step(t);
+    return f;
+}
+
+/* spawn_callback's callback: only now is the task made, so its body runs
+ * one turn later still. */
+struct gen_spawn_later {
+    const char *name;
+    gen_fn *fn;
+    void *arg;
+};
+
+static int gen_spawn_later_run(struct ioloop *loop, void *arg)
+{
+    struct gen_spawn_later s = *(struct gen_spawn_later *)arg;
+
+    struct future *f;
+
+    free(arg);
+    if (!(f = gen_spawn(loop, s.name, s.fn, s.arg)))
+        log_error("spawn_callback %s: %s", s.name, strerror(errno));
+    future_unref(f); /* nobody waits: an error it ends with is logged */
+    return 0;
+}
+
+int gen_spawn_callback(struct ioloop *loop, const char *name, gen_fn *fn,
+                       void *arg)
+{
+    struct gen_spawn_later *s = malloc(sizeof *s);
+
+    if (!s)
+        return -1;
+    *s = (struct gen_spawn_later){name, fn, arg};
+    if (ioloop_add_callback(loop, gen_spawn_later_run, s) < 0) {
+        free(s);
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- waiting inside a coroutine ---- */
@@ -259,7 +329,16 @@ struct gen_multi {
     struct future *out;
     struct future **children;
     size_t n, left;
+    int *quiet; /* errors not to log, 0-terminated; NULL: none */
 };
+
+static int gen_multi_is_quiet(const struct gen_multi *m, int error)
+{
+    for (const int *q = m->quiet; q && *q; q++)
+        if (*q == error)
+            return 1;
+    return 0;
+}
 
 /* Every child is done: the first error in list order wins, the others
  * are logged. Tornado: multi_future's callback. */
@@ -269,11 +348,13 @@ static void gen_multi_end(struct gen_multi *m)
 
     for (size_t i = 0; i < m->n; i++) {
         int error = future_error(m->children[i]);
-        if (error && (first || future_done(m->out)))
-            log_error("Multiple exceptions in yield list: %s",
-                      strerror(error));
-        else if (error)
+        if (error && (first || future_done(m->out))) {
+            if (!gen_multi_is_quiet(m, error))
+                log_error("Multiple exceptions in yield list: %s",
+                          strerror(error));
+        } else if (error) {
             first = error;
+        }
         future_unref(m->children[i]);
     }
     if (!future_done(m->out)) {
@@ -284,6 +365,7 @@ static void gen_multi_end(struct gen_multi *m)
     }
     future_unref(m->out);
     free(m->children);
+    free(m->quiet);
     free(m);
 }
 
@@ -299,14 +381,29 @@ static void gen_multi_child_done(struct future *f, void *arg)
 struct future *gen_multi(struct ioloop *loop, struct future *const *futures,
                          size_t n)
 {
+    return gen_multi_quiet(loop, futures, n, NULL);
+}
+
+struct future *gen_multi_quiet(struct ioloop *loop,
+                               struct future *const *futures, size_t n,
+                               const int *quiet)
+{
     struct gen_multi *m = calloc(1, sizeof *m);
     struct future *out = future_new(loop);
+    size_t nquiet = 0;
 
-    if (!m || !out || !(m->children = calloc(n ? n : 1, sizeof *futures))) {
+    while (quiet && quiet[nquiet])
+        nquiet++;
+    if (!m || !out || !(m->children = calloc(n ? n : 1, sizeof *futures)) ||
+        (quiet && !(m->quiet = calloc(nquiet + 1, sizeof *quiet)))) {
+        if (m)
+            free(m->children);
         free(m);
         future_unref(out);
         return NULL;
     }
+    if (quiet)
+        memcpy(m->quiet, quiet, nquiet * sizeof *quiet);
     m->out = future_ref(out);
     m->n = m->left = n;
     for (size_t i = 0; i < n; i++)

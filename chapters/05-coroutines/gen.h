@@ -43,9 +43,22 @@ typedef int gen_fn(void *arg, void **result);
  * future_unref() if the result does not matter: an error nobody read is
  * then logged). Cancelling that future cancels the coroutine at its
  * current wait. name is for messages. NULL with errno. Tornado:
- * asyncio.ensure_future / gen.convert_yielded; IOLoop.spawn_callback. */
+ * asyncio.ensure_future / gen.convert_yielded. */
 struct future *gen_spawn(struct ioloop *loop, const char *name, gen_fn *fn,
                          void *arg);
+
+/* The same, but fn runs at once, up to its first wait, before gen_start
+ * returns (from a coroutine too: that one goes on when fn first waits).
+ * Tornado: calling a @gen.coroutine function. */
+struct future *gen_start(struct ioloop *loop, const char *name, gen_fn *fn,
+                         void *arg);
+
+/* Run fn(arg) as a coroutine nobody waits for: a callback on the loop's
+ * next turn makes its task, so fn starts one turn after that (a callback
+ * added after this one runs first). An error it ends with is logged.
+ * 0, or -1 with errno. Tornado: IOLoop.spawn_callback. */
+int gen_spawn_callback(struct ioloop *loop, const char *name, gen_fn *fn,
+                       void *arg);
 
 /* Inside a coroutine: wait until f is done, then return its error (0 on
  * success) and set *value (may be NULL) to its result. A done f returns at
@@ -72,6 +85,12 @@ struct future *gen_sleep_future(struct ioloop *loop, double seconds);
  * errno. Tornado: gen.multi (multi_future). */
 struct future *gen_multi(struct ioloop *loop, struct future *const *futures,
                          size_t n);
+
+/* gen_multi, but the losing errors listed in quiet (0-terminated) are not
+ * logged. Tornado: gen.multi(..., quiet_exceptions=). */
+struct future *gen_multi_quiet(struct ioloop *loop,
+                               struct future *const *futures, size_t n,
+                               const int *quiet);
 
 /* A future that follows f until the loop's time reaches deadline, and then
  * fails with ETIMEDOUT. f is not cancelled: it runs on, and an error it

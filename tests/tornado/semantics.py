@@ -14,9 +14,10 @@ own exceptions) or "error: Name message" (the scenario's own, e.g.
 "error: ValueError boom"); asyncio.CancelledError prints as "cancelled".
 Timed scenarios use deadlines at least 0.05 s apart so the order is stable.
 
-Only Tornado's API is used (tornado.gen, tornado.concurrent.Future,
-tornado.ioloop.IOLoop, tornado.queues, tornado.locks); asyncio appears only
-to name CancelledError in an except clause.  Tornado 6.2's Future *is*
+Only Tornado's API is used (tornado.gen, tornado.concurrent.Future and
+future_add_done_callback, tornado.ioloop.IOLoop, tornado.queues,
+tornado.locks); asyncio appears only to name CancelledError in an except
+clause.  Tornado 6.2's Future *is*
 asyncio.Future and its IOLoop runs on asyncio's loop, so some answers below
 are asyncio's.
 """
@@ -100,12 +101,15 @@ async def future_callbacks_order():
 
 @scenario
 async def future_callback_on_done():
-    # A callback added to a future that is already done does NOT run inside
-    # add_done_callback: Tornado 6.2's Future is asyncio.Future, which
-    # schedules it (call_soon) like any other; it runs on the next iteration.
+    # A callback added to a future that is already done, with Tornado's
+    # tornado.concurrent.future_add_done_callback (what Tornado's own code
+    # uses, and what chapter 5's future_add_done_callback is), runs at once,
+    # inside the call.  (asyncio's Future.add_done_callback method would
+    # schedule it with call_soon instead, for the next iteration.)
+    from tornado.concurrent import future_add_done_callback
     f = Future()
     f.set_result(1)
-    f.add_done_callback(lambda fut: say("callback", fut.result()))
+    future_add_done_callback(f, lambda fut: say("callback", fut.result()))
     say("after add_done_callback")
     await turns()
     say("after one iteration")
