@@ -22,6 +22,14 @@ $(BUILD)/tests/unit/gen_test.o: CPPFLAGS += -Ichapters/05-coroutines \
 # ---- queues and locks (queues.c, locks.c) and their two demos ----
 
 # ---- coroutine streams and handlers, and the demo server ----
+# gen_stream.c: chapter 4's IOStream read and written from a coroutine.
+CH05_OBJ += $(CH05)/gen_stream.o
+
+# tests/unit/gen_stream_test.c: coroutine streams over socketpairs.
+UNIT_OBJS_gen_stream_test := $(CH05_OBJ) $(CH04_OBJ) $(CH03_OBJ)
+$(BUILD)/tests/unit/gen_stream_test.o: CPPFLAGS += -Ichapters/05-coroutines \
+                                                   -Ichapters/04-iostream \
+                                                   -Ichapters/03-ioloop
 
 # ---- the C side of tests/tornado/ ----
 # Each tests/tornado/*.c is a program of scenarios that print the same
