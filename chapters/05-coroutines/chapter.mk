@@ -25,6 +25,9 @@ $(BUILD)/tests/unit/gen_test.o: CPPFLAGS += -Ichapters/05-coroutines \
 # gen_stream.c: chapter 4's IOStream read and written from a coroutine.
 CH05_OBJ += $(CH05)/gen_stream.o
 
+# gen_web.c: handler methods that are coroutines, on chapter 4's web.c.
+CH05_OBJ += $(CH05)/gen_web.o
+
 # tests/unit/gen_stream_test.c: coroutine streams over socketpairs.
 UNIT_OBJS_gen_stream_test := $(CH05_OBJ) $(CH04_OBJ) $(CH03_OBJ)
 $(BUILD)/tests/unit/gen_stream_test.o: CPPFLAGS += -Ichapters/05-coroutines \
