@@ -34,6 +34,12 @@ $(BUILD)/tests/unit/gen_stream_test.o: CPPFLAGS += -Ichapters/05-coroutines \
                                                    -Ichapters/04-iostream \
                                                    -Ichapters/03-ioloop
 
+# The chapter's demo server: the demo app, every route a coroutine handler.
+$(CH05)/server: $(CH05)/server.o $(CH05_OBJ) $(CH04_OBJ) $(CH03_OBJ) \
+                $(COMMON_OBJ)
+	$(LINK)
+PROGRAMS += $(CH05)/server
+
 # ---- the C side of tests/tornado/ ----
 # Each tests/tornado/*.c is a program of scenarios that print the same
 # traces as Tornado 6.2 does for semantics.py and the demos (README.md).
