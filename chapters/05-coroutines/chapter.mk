@@ -34,6 +34,12 @@ $(BUILD)/tests/unit/gen_stream_test.o: CPPFLAGS += -Ichapters/05-coroutines \
                                                    -Ichapters/04-iostream \
                                                    -Ichapters/03-ioloop
 
+# tests/unit/gen_web_test.c: a server of coroutine handlers for the tests.
+UNIT_OBJS_gen_web_test := $(CH05_OBJ) $(CH04_OBJ) $(CH03_OBJ)
+$(BUILD)/tests/unit/gen_web_test.o: CPPFLAGS += -Ichapters/05-coroutines \
+                                                -Ichapters/04-iostream \
+                                                -Ichapters/03-ioloop
+
 # The chapter's demo server: the demo app, every route a coroutine handler.
 $(CH05)/server: $(CH05)/server.o $(CH05_OBJ) $(CH04_OBJ) $(CH03_OBJ) \
                 $(COMMON_OBJ)
