@@ -108,15 +108,6 @@ teardown() {
     stop_clean
 }
 
-# raise_nofile NEED: as tests/03-ioloop.bats's: this test's descriptor limit
-# up to the hard limit, at most 30000; fails if that is below NEED.
-raise_nofile() {
-    local hard want=30000
-    hard=$(ulimit -Hn)
-    [ "$hard" = unlimited ] || [ "$hard" -ge "$want" ] || want=$hard
-    [ "$want" -ge "$1" ] && ulimit -n "$want" 2>/dev/null
-}
-
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 @test "ch05 server: 10,000 concurrent /sleep/1, each a coroutine, are all answered within a few seconds" {
