@@ -15,15 +15,6 @@ teardown() {
 # The server's user+system CPU time so far, in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
 
-# raise_nofile NEED: set this test's descriptor limit (inherited by the server
-# and httpc) to the hard limit, at most 30000; fail if that is below NEED.
-raise_nofile() {
-    local hard want=30000
-    hard=$(ulimit -Hn)
-    [ "$hard" = unlimited ] || [ "$hard" -ge "$want" ] || want=$hard
-    [ "$want" -ge "$1" ] && ulimit -n "$want" 2>/dev/null
-}
-
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 @test "ch03: 10,000 concurrent /sleep/1 on epoll are all answered within a few seconds" {

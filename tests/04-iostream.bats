@@ -510,6 +510,12 @@ get() { httpc --send "GET $1 HTTP/1.1\r\nHost: x\r\n${2:-}\r\n"; }
     unit web_test bad_pattern
 }
 
+@test "ch04 web: web_class gives a handler the class its route named" {
+    start_server "$WEB"
+    run get /class
+    [ "$(response_body)" = "ClassHandler" ]
+}
+
 @test "ch04 web: routes by anchored regex; groups become path arguments, percent-decoded, NULL when unmatched" {
     start_server "$WEB"
     run get /path/xyz/42

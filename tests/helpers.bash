@@ -84,6 +84,15 @@ stop_clean() {
     ! grep -E "Sanitizer|runtime error" "$SERVER_LOG"
 }
 
+# raise_nofile NEED: set this test's descriptor limit (inherited by the server
+# and httpc) to the hard limit, at most 30000; fail if that is below NEED.
+raise_nofile() {
+    local hard want=30000
+    hard=$(ulimit -Hn)
+    [ "$hard" = unlimited ] || [ "$hard" -ge "$want" ] || want=$hard
+    [ "$want" -ge "$1" ] && ulimit -n "$want" 2>/dev/null
+}
+
 # httpc ARGS...: the raw client against the server started above.
 httpc() {
     "$HTTPC" --port "$PORT" "$@"

@@ -402,6 +402,10 @@ static void web_handler_free(struct web_handler *h)
 
 struct http_request *web_request(struct web_handler *h) { return h->req; }
 struct ioloop *web_loop(struct web_handler *h) { return h->app->loop; }
+const struct web_handler_class *web_class(struct web_handler *h)
+{
+    return h->cls;
+}
 const void *web_init_args(struct web_handler *h) { return h->init_args; }
 void *web_state(struct web_handler *h) { return h->state; }
 int web_path_argc(struct web_handler *h) { return h->npath; }

@@ -117,6 +117,10 @@ void web_application_handle(struct http_request *req, void *app);
 
 struct http_request *web_request(struct web_handler *h);
 struct ioloop *web_loop(struct web_handler *h);
+/* The class the route gave h: a class that embeds web_handler_class as
+ * its first member (chapter 5's coroutine handlers, gen_web.h) finds its
+ * own fields from here. */
+const struct web_handler_class *web_class(struct web_handler *h);
 const void *web_init_args(struct web_handler *h); /* the route's */
 void *web_state(struct web_handler *h);           /* state_size bytes */
 

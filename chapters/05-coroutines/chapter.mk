@@ -40,6 +40,29 @@ $(CH05)/condition_demo: $(CH05)/condition_demo.o $(CH05_OBJ) $(CH03_OBJ) \
 PROGRAMS += $(CH05)/queue_demo $(CH05)/condition_demo
 
 # ---- coroutine streams and handlers, and the demo server ----
+# gen_stream.c: chapter 4's IOStream read and written from a coroutine.
+CH05_OBJ += $(CH05)/gen_stream.o
+
+# gen_web.c: handler methods that are coroutines, on chapter 4's web.c.
+CH05_OBJ += $(CH05)/gen_web.o
+
+# tests/unit/gen_stream_test.c: coroutine streams over socketpairs.
+UNIT_OBJS_gen_stream_test := $(CH05_OBJ) $(CH04_OBJ) $(CH03_OBJ)
+$(BUILD)/tests/unit/gen_stream_test.o: CPPFLAGS += -Ichapters/05-coroutines \
+                                                   -Ichapters/04-iostream \
+                                                   -Ichapters/03-ioloop
+
+# tests/unit/gen_web_test.c: a server of coroutine handlers for the tests.
+UNIT_OBJS_gen_web_test := $(CH05_OBJ) $(CH04_OBJ) $(CH03_OBJ)
+$(BUILD)/tests/unit/gen_web_test.o: CPPFLAGS += -Ichapters/05-coroutines \
+                                                -Ichapters/04-iostream \
+                                                -Ichapters/03-ioloop
+
+# The chapter's demo server: the demo app, every route a coroutine handler.
+$(CH05)/server: $(CH05)/server.o $(CH05_OBJ) $(CH04_OBJ) $(CH03_OBJ) \
+                $(COMMON_OBJ)
+	$(LINK)
+PROGRAMS += $(CH05)/server
 
 # ---- the C side of tests/tornado/ ----
 # Each tests/tornado/*.c is a program of scenarios that print the same

@@ -93,6 +93,14 @@ static void hooks_on_finish(struct web_handler *h)
     log_info("on_finish ran for %s", web_request(h)->uri);
 }
 
+/* The handler's class, as web_class() gives it. */
+static void class_get(struct web_handler *h)
+{
+    web_printf(h, "%s\n", web_class(h)->name);
+}
+
+static const struct web_handler_class class_class = {"ClassHandler",
+                                                     .get = class_get};
 static const struct web_handler_class args_class = {
     .name = "ArgsHandler", .get = args_get, .post = args_get};
 static const struct web_handler_class path_class = {
@@ -120,6 +128,7 @@ static const struct web_route routes[] = {
     {"/flush", &flush_class, NULL},
     {"/headers", &headers_class, NULL},
     {"/hooks", &hooks_class, NULL},
+    {"/class", &class_class, NULL},
     {"/temporary", &web_redirect_handler, &to_args},
     {0}};
 

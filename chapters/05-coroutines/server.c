@@ -1,0 +1,159 @@
+/* server.c - chapter 5: the demo app with every route a coroutine
+ * handler (gen_web.c): /sleep/N is a gen_sleep() in the handler's own
+ * coroutine, where chapter 4 split it into a method and a timer callback.
+ * The rest is chapter 4's: the web layer, the HTTP server, IOStreams and
+ * the IOLoop, linked, and common/'s routes' bodies and options. */
+#include "gen.h"
+#include "gen_web.h"
+#include "httpserver.h"
+#include "ioloop.h"
+#include "web.h"
+
+#include "args.h"
+#include "demo.h"
+#include "log.h"
+#include "server.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static struct ioloop *loop;
+
+/* SIGINT, SIGTERM: ioloop_stop is async-signal-safe (a flag and an
+ * eventfd write). */
+static void on_stop_signal(void) { ioloop_stop(loop); }
+
+static void text_plain(struct web_handler *h)
+{
+    web_set_header(h, "Content-Type", "text/plain");
+}
+
+static int hello_get(struct web_handler *h)
+{
+    text_plain(h);
+    return web_write_str(h, "Hello, world\n") < 0 ? errno : 0;
+}
+
+static int pid_get(struct web_handler *h)
+{
+    text_plain(h);
+    return web_printf(h, "%d\n", (int)getpid()) < 0 ? errno : 0;
+}
+
+/* The work holds the loop, coroutine or not: a coroutine only gives the
+ * loop back where it waits. */
+static int cpu_get(struct web_handler *h)
+{
+    char *end;
+    long units;
+
+    errno = 0;
+    units = strtol(web_path_arg(h, 0), &end, 10);
+    if (errno || *end || units > DEMO_MAX_CPU_UNITS)
+        return web_send_error(h, 400), 0; /* h is finished and freed */
+    text_plain(h);
+    web_printf(h, "Worked %ld units (%016llx)\n", units,
+               (unsigned long long)demo_burn_cpu(units));
+    return 0;
+}
+
+/* The body is already read: chapter 4's HTTP server reads a whole body
+ * before it calls the application, and the connection's stream is its,
+ * not the handler's, so there is nothing left for gen_stream_read_bytes
+ * to wait for here. The answer comes from the delivered body. */
+static int echo_post(struct web_handler *h)
+{
+    const struct buffer *body = &web_request(h)->body;
+
+    web_set_header(h, "Content-Type", "application/octet-stream");
+    return web_write(h, buffer_data(body), buffer_len(body)) < 0 ? errno : 0;
+}
+
+/* /sleep/N: one wait in the middle of the method. A client that goes
+ * cancels the coroutine (gen_web.h): gen_sleep returns ECANCELED. */
+static int sleep_get(struct web_handler *h)
+{
+    const char *arg = web_path_arg(h, 0);
+    int64_t ms = demo_parse_ms(arg, strlen(arg));
+    int err;
+
+    if (ms < 0 || ms > DEMO_MAX_SLEEP_MS)
+        return web_send_error(h, ms < 0 ? 404 : 400), 0;
+    if ((err = gen_sleep((double)ms / 1000)))
+        return err;
+    text_plain(h);
+    web_printf(h, "Slept %g s\n", (double)ms / 1000);
+    return 0;
+}
+
+#define CLASS(NAME, METHOD, BODY)                                           \
+    {.base = {.name = NAME, .METHOD = gen_web_##METHOD, GEN_WEB_BASE(0)},   \
+     .METHOD = BODY}
+
+static const struct gen_web_class hello_handler =
+    CLASS("HelloHandler", get, hello_get);
+static const struct gen_web_class pid_handler =
+    CLASS("PidHandler", get, pid_get);
+static const struct gen_web_class cpu_handler =
+    CLASS("CpuHandler", get, cpu_get);
+static const struct gen_web_class echo_handler =
+    CLASS("EchoHandler", post, echo_post);
+static const struct gen_web_class sleep_handler =
+    CLASS("SleepHandler", get, sleep_get);
+
+static const struct web_route routes[] = {
+    {"/", &hello_handler.base, NULL},
+    {"/sleep/([0-9]+(\\.[0-9]+)?)", &sleep_handler.base, NULL},
+    {"/cpu/([0-9]+)", &cpu_handler.base, NULL},
+    {"/pid", &pid_handler.base, NULL},
+    {"/echo", &echo_handler.base, NULL},
+    {0}};
+
+static const char *const backends[] = {"epoll", "select", NULL};
+
+int main(int argc, char **argv)
+{
+    const char *backend = "epoll";
+    struct server_config config = SERVER_CONFIG_DEFAULT;
+    int drain = 5;
+    const struct args_option options[] = {
+        SERVER_OPTIONS(config),
+        {"--drain", ARGS_INT, &drain, "SECONDS",
+         "at exit, how long cancelled handlers may take to end (default 5)",
+         0, 3600, NULL},
+        {"--backend", ARGS_CHOICE, &backend, "epoll|select",
+         "the poller (default epoll)", 0, 0, backends},
+        {0}};
+    enum args_status status = args_parse(
+        argc, argv, "Chapter 5: the demo app, every handler a coroutine.",
+        options);
+    struct web_application *app;
+    struct httpserver *srv;
+
+    if (status != ARGS_OK)
+        return status == ARGS_HELP ? 0 : 2;
+    log_setup("ch05");
+    if (!(loop = ioloop_new(backend)))
+        die("cannot create the %s loop", backend);
+    server_on_stop(on_stop_signal);
+    if (server_catch_signals() < 0)
+        die("cannot install signal handlers");
+    if (!(app = web_application_new(loop, routes)) ||
+        !(srv = httpserver_new(loop, NULL, web_application_handle, app)))
+        die("cannot create the application");
+    if (httpserver_listen(srv, config.host, config.port) < 0)
+        die("cannot listen on %s:%d", config.host, config.port);
+    printf("listening on http://%s:%d\n", config.host, httpserver_port(srv));
+    fflush(stdout);
+    ioloop_start(loop);
+    log_info("stopping");
+    httpserver_free(srv); /* cancels the sleepers through their close */
+    if (gen_web_drain(loop, drain) != 0)
+        log_error("coroutine handlers still running at exit");
+    web_application_free(app);
+    ioloop_free(loop);
+    return 0;
+}
