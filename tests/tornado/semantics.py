@@ -739,18 +739,22 @@ async def condition_notify_no_waiter():
 @scenario
 async def event_set_clear():
     # set() wakes every waiter and makes later waits return at once;
-    # clear() makes wait block again.
+    # clear() makes wait block again. Which waiter wakes first is not
+    # Tornado's promise (its Event keeps them in a set, in the order of
+    # their addresses), so the trace says which woke, in number order.
     e = locks.Event()
+    woke = []
 
     async def waiter(k):
         await e.wait()
-        say("waiter", k, "woke")
+        woke.append(k)
     tasks = [gen.convert_yielded(waiter(k)) for k in (1, 2)]
     await turns()
     say("is_set", e.is_set())
     e.set()
     say("set")
     await gen.multi(tasks)
+    say("woke", *sorted(woke))
     say("wait after set done", e.wait().done())
     e.clear()
     say("is_set after clear", e.is_set(), "wait done", e.wait().done())
