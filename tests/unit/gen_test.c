@@ -5,14 +5,13 @@
 #include "check.h"
 #include "future.h"
 #include "gen.h"
+#include "loop_harness.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-static struct ioloop *loop;
 
 /* What happened, in order: small integers. */
 static int events[64], nevents;
@@ -35,35 +34,12 @@ static int events_are(const int *want, int n)
     return memcmp(events, want, sizeof *want * (size_t)n) == 0;
 }
 
-static void setup(void)
+/* Each case: a fresh loop, and no events yet. */
+static void start_case(void)
 {
-    loop = ioloop_new(NULL);
+    setup();
     nevents = 0;
-    alarm(10);
 }
-
-static void teardown(void)
-{
-    ioloop_free(loop);
-    loop = NULL;
-}
-
-static int stop_cb(struct ioloop *l, void *arg)
-{
-    (void)arg;
-    ioloop_stop(l);
-    return 0;
-}
-
-/* Run the loop for one turn: the callbacks queued now, no more. */
-static void one_turn(void)
-{
-    ioloop_add_callback(loop, stop_cb, NULL);
-    ioloop_start(loop);
-}
-
-#define AS_PTR(n) ((void *)(intptr_t)(n))
-#define AS_INT(p) ((int)(intptr_t)(p))
 
 /* ---- futures ---- */
 
@@ -78,7 +54,7 @@ static void future_callbacks(void)
 {
     struct future *f;
 
-    setup();
+    start_case();
     f = future_new(loop);
     for (int k = 1; k <= 3; k++)
         CHECK_EQ(future_add_done_callback(f, record_done, AS_PTR(k)), 0);
@@ -101,7 +77,7 @@ static void future_states(void)
 {
     struct future *f;
 
-    setup();
+    start_case();
     f = future_new(loop);
     CHECK(!future_done(f));
     CHECK_EQ(future_error(f), -1);
@@ -126,7 +102,7 @@ static void future_never_retrieved(void)
 {
     struct future *f;
 
-    setup();
+    start_case();
     f = future_new(loop);
     future_set_error(f, EDOM);
     future_unref(f);
@@ -168,7 +144,7 @@ static void spawn_and_await(void)
 {
     struct future *task;
 
-    setup();
+    start_case();
     shared = future_new(loop);
     task = gen_spawn(loop, "awaiter", awaiter, AS_PTR(100));
     CHECK(task != NULL);
@@ -203,7 +179,7 @@ static void await_done_future(void)
 {
     void *value = NULL;
 
-    setup();
+    start_case();
     shared = future_new(loop);
     future_set_result(shared, AS_PTR(9));
     CHECK_EQ(gen_run_sync(loop, await_done_body, NULL, 0, &value), 0);
@@ -216,7 +192,7 @@ static void await_done_future(void)
 /* Outside a coroutine every wait is EPERM, logged, and nothing breaks. */
 static void await_outside(void)
 {
-    setup();
+    start_case();
     shared = future_new(loop);
     CHECK_EQ(gen_await(shared, NULL), EPERM);
     CHECK_EQ(gen_sleep(0.01), EPERM);
@@ -254,7 +230,7 @@ static int two_sleepers(void *arg, void **result)
 /* Sleepers wake in deadline order; multi waits for both. */
 static void sleep_order(void)
 {
-    setup();
+    start_case();
     CHECK_EQ(gen_run_sync(loop, two_sleepers, NULL, 0, NULL), 0);
     CHECK(events_are((int[]){20, 60}, 2));
     teardown();
@@ -290,7 +266,7 @@ static int ping_pong(void *arg, void **result)
 /* gen_moment gives the loop one turn: two coroutines take turns. */
 static void moment_interleaves(void)
 {
-    setup();
+    start_case();
     CHECK_EQ(gen_run_sync(loop, ping_pong, NULL, 0, NULL), 0);
     CHECK(events_are((int[]){10, 20, 11, 21, 12, 22}, 6));
     teardown();
@@ -327,7 +303,7 @@ static void multi_first_error_in_list_order(void)
 {
     struct future *none;
 
-    setup();
+    start_case();
     CHECK_EQ(gen_run_sync(loop, multi_errors, NULL, 0, NULL), EDOM);
     CHECK(events_are((int[]){40}, 1));
     none = gen_multi(loop, NULL, 0);
@@ -360,7 +336,7 @@ static int with_timeout_body(void *arg, void **result)
  * for. */
 static void with_timeout_leaves_future_running(void)
 {
-    setup();
+    start_case();
     CHECK_EQ(gen_run_sync(loop, with_timeout_body, NULL, 0, NULL), 0);
     CHECK(events_are((int[]){1, 3, 80, 4}, 4));
     teardown();
@@ -378,7 +354,7 @@ static int busy_run_sync(void *arg, void **result)
  * running loop it is EBUSY. The loop can run again after each. */
 static void run_sync(void)
 {
-    setup();
+    start_case();
     CHECK_EQ(gen_run_sync(loop, sleeper, AS_PTR(10), 0, NULL), 0);
     CHECK_EQ(gen_run_sync(loop, sleeper, AS_PTR(500), 0.05, NULL), ETIMEDOUT);
     CHECK(events_are((int[]){10, -500}, 2));
@@ -413,7 +389,7 @@ static int cancel_body(void *arg, void **result)
  * returns ECANCELED), or, before it has started, its whole body. */
 static void cancel_a_coroutine(void)
 {
-    setup();
+    start_case();
     CHECK_EQ(gen_run_sync(loop, cancel_body, NULL, 0, NULL), 0);
     CHECK(events_are((int[]){-300, 1, 2}, 3));
     teardown();
@@ -441,7 +417,7 @@ static int many_body(void *arg, void **result)
 /* 10,000 coroutines sleep 0.1 s at once, and all wake. */
 static void ten_thousand_sleepers(void)
 {
-    setup();
+    start_case();
     CHECK_EQ(gen_run_sync(loop, many_body, NULL, 0, NULL), 0);
     CHECK_EQ(nevents, 64); /* the first 64 recorded: each woke */
     CHECK_EQ(events[63], 100);

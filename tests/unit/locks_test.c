@@ -5,7 +5,7 @@
  * Tornado's are tests/tornado/semantics_sync.c. */
 #include "check.h"
 #include "locks.h"
-#include "sync_harness.h"
+#include "loop_harness.h"
 
 /* A wait whose deadline comes succeeds with NULL (False); a notified one
  * with (void *)1 (True). */

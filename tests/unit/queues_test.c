@@ -4,7 +4,7 @@
  * The traces against Tornado's are tests/tornado/semantics_sync.c. */
 #include "check.h"
 #include "queues.h"
-#include "sync_harness.h"
+#include "loop_harness.h"
 
 /* ENODATA on empty, ENOBUFS on full, EINVAL for a negative maxsize; a
  * refused call leaves the queue as it was. */

@@ -1,5 +1,6 @@
-/* sync_harness.h - what queues_test.c and locks_test.c share: a fresh
- * loop per case, bounded by alarm(), and ways to let it run a little.
+/* loop_harness.h - what chapter 5's unit tests (gen_test.c, queues_test.c,
+ * locks_test.c) share: a fresh loop per case, bounded by alarm(), and ways
+ * to let it run a little.
  *
  *     setup();
  *     struct future *f = queue_get(q, after(0.05));
@@ -7,10 +8,9 @@
  *     CHECK_EQ(error_of(f), ETIMEDOUT);
  *     teardown();
  *
- * The cases drive the futures by hand, with no coroutine: what a waiter's
- * future does is the whole contract (gen.h only awaits it). */
-#ifndef TESTS_SYNC_HARNESS_H
-#define TESTS_SYNC_HARNESS_H
+ * Functions a file does not use cost nothing: they are static inline. */
+#ifndef TESTS_LOOP_HARNESS_H
+#define TESTS_LOOP_HARNESS_H
 
 #include "future.h"
 #include "ioloop.h"
@@ -24,19 +24,19 @@ static struct ioloop *loop;
 #define AS_PTR(n) ((void *)(intptr_t)(n))
 #define AS_INT(p) ((int)(intptr_t)(p))
 
-static void setup(void)
+static inline void setup(void)
 {
     loop = ioloop_new(NULL);
     alarm(10);
 }
 
-static void teardown(void)
+static inline void teardown(void)
 {
     ioloop_free(loop);
     loop = NULL;
 }
 
-static int stop_cb(struct ioloop *l, void *arg)
+static inline int stop_cb(struct ioloop *l, void *arg)
 {
     (void)arg;
     ioloop_stop(l);
@@ -44,23 +44,26 @@ static int stop_cb(struct ioloop *l, void *arg)
 }
 
 /* Run the loop for one turn: the callbacks queued now, no more. */
-static void one_turn(void)
+static inline void one_turn(void)
 {
     ioloop_add_callback(loop, stop_cb, NULL);
     ioloop_start(loop);
 }
 
 /* Run the loop for seconds (timeouts due meanwhile run). */
-static void run_for(double seconds)
+static inline void run_for(double seconds)
 {
     ioloop_call_later(loop, seconds, stop_cb, NULL);
     ioloop_start(loop);
 }
 
-static double after(double seconds) { return ioloop_time(loop) + seconds; }
+static inline double after(double seconds)
+{
+    return ioloop_time(loop) + seconds;
+}
 
 /* f's error (0 if it succeeded, -1 if pending), dropping our reference. */
-static int error_of(struct future *f)
+static inline int error_of(struct future *f)
 {
     int error = future_error(f);
 
@@ -69,7 +72,7 @@ static int error_of(struct future *f)
 }
 
 /* f's result, dropping our reference (f must have succeeded). */
-static void *result_of(struct future *f)
+static inline void *result_of(struct future *f)
 {
     void *value = future_result(f);
 
