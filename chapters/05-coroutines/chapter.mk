@@ -39,6 +39,19 @@ $(CH05)/condition_demo: $(CH05)/condition_demo.o $(CH05_OBJ) $(CH03_OBJ) \
 	$(LINK)
 PROGRAMS += $(CH05)/queue_demo $(CH05)/condition_demo
 
+# The book's experiment, "Why done-callbacks go through the loop": the same
+# queue demo on a future.o built with -DFUTURE_CALLBACKS_AT_ONCE, whose
+# done-callbacks run inside set_result. Only tests/05-book.bats runs it.
+$(CH05)/at_once/future.o: chapters/05-coroutines/future.c $(FLAGS_FILE)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC    $< (at once)")
+	$(Q)$(CC) $(CPPFLAGS) -Ichapters/05-coroutines -Ichapters/03-ioloop \
+	    -DFUTURE_CALLBACKS_AT_ONCE $(CFLAGS) -c $< -o $@
+$(CH05)/queue_demo_at_once: $(CH05)/queue_demo.o $(CH05)/at_once/future.o \
+    $(filter-out $(CH05)/future.o,$(CH05_OBJ)) $(CH03_OBJ) $(COMMON_OBJ)
+	$(LINK)
+PROGRAMS += $(CH05)/queue_demo_at_once
+
 # ---- coroutine streams and handlers, and the demo server ----
 # gen_stream.c: chapter 4's IOStream read and written from a coroutine.
 CH05_OBJ += $(CH05)/gen_stream.o
