@@ -1,5 +1,5 @@
-# chapters/05-coroutines/chapter.mk - coroutines (in progress: coro,
-# future and gen so far; queues, locks and the server come next).
+# chapters/05-coroutines/chapter.mk - coroutines, futures, gen, queues and
+# locks, coroutine streams and handlers, the demo server and the demos.
 CH05 := $(BUILD)/chapters/05-coroutines
 CH05_OBJ := $(CH05)/coro.o $(CH05)/coro_stack.o $(CH05)/future.o \
             $(CH05)/gen.o
