@@ -353,3 +353,36 @@ EOF
     [ "${#lines[@]}" -eq 1 ]
     [ "${lines[0]}" = "R${t}aw${t}ch04${t}1${t}0${t}0${t}0${t}7.0${t}1${t}" ]
 }
+
+@test "bench: report.awk sets chapter 5 over chapter 4, coroutine memory and switch cost" {
+    local t=$'\t'
+    cat >"$T/coro.tsv" <<EOF_TSV
+S${t}a${t}hello world, keep-alive, 50 connections
+R${t}a${t}04-iostream${t}140000${t}0.3${t}0.6${t}0${t}6.00${t}2048${t}
+R${t}a${t}05-coroutines${t}130000${t}0.3${t}0.6${t}0${t}6.30${t}2048${t}
+R${t}a${t}nginx (1 worker)${t}130000${t}0.3${t}0.6${t}0${t}7.50${t}15360${t}
+S${t}b10${t}the same, with 10,000 idle connections held open
+R${t}b10${t}04-iostream${t}1${t}0.3${t}0.6${t}0${t}8.00${t}2048${t}
+R${t}b10${t}05-coroutines${t}1${t}0.3${t}0.6${t}0${t}8.80${t}2048${t}
+S${t}e${t}coroutines: memory per suspended coroutine, 100,000 in one process
+C${t}e${t}coro_new, stopped in coro_yield${t}100000${t}madvise${t}1424${t}605456${t}6185${t}140${t}25${t}
+N${t}e${t}gen_spawn task in gen_sleep${t}failed: x
+S${t}f${t}coroutines: the cost of one switch
+X${t}f${t}swapcontext (coro_test)${t}218.0${t}
+N${t}f${t}fast switch (05-fast-switch)${t}fast switch: exercise 05-fast-switch not built
+EOF_TSV
+    run awk -f "$TOP/tests/bench/report.awk" -v format=text -v only=V "$T/coro.tsv"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"05 vs 04 CPU per request"* ]]
+    [[ "$output" =~ keep-alive,\ loadgen\ +6.00\ +6.30\ +1.05 ]]
+    [[ "$output" =~ with\ 10,000\ idle\ +8.00\ +8.80\ +1.10 ]]
+    run awk -f "$TOP/tests/bench/report.awk" -v format=md "$T/coro.tsv"
+    [[ "$output" == *"| keep-alive, loadgen | 6.00 | 6.30 | 1.05 |"* ]]
+    [[ "$output" == *"| coro_new, stopped in coro_yield | 100000 | madvise | 1.4 MB | 591.3 MB | 6185 | 140 | 25 |  |"* ]]
+    [[ "$output" == *"| swapcontext (coro_test) | 218.0 | 1.00 |  |"* ]]
+    [[ "$output" == *"| fast switch (05-fast-switch) | - | - | fast switch: exercise 05-fast-switch not built |"* ]]
+    # without chapter 5's row, no 05 vs 04 table
+    grep -v 05-coroutines "$T/coro.tsv" >"$T/no5.tsv"
+    run awk -f "$TOP/tests/bench/report.awk" -v format=md "$T/no5.tsv"
+    [[ "$output" != *"05 vs 04"* ]]
+}

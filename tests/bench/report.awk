@@ -10,6 +10,13 @@
 #   M id server idle rss_before_kb rss_with_kb bytes_per_conn note  a memory row
 #   N id server note                a row not measured, and why
 #   W id server loadgen_req/s wrk_req/s loadgen_cpu_us wrk_cpu_us   the same load from wrk -t1
+#   C id what coroutines guard rss_before_kb rss_with_kb bytes_per_coro
+#        page_table_bytes_per_coro vmas note   memory per suspended coroutine
+#   X id what ns_per_switch note    the cost of a coroutine switch
+# With rows of both 04-iostream and 05-coroutines, a table of chapter 5's
+# CPU per request over chapter 4's, a line per load scenario ("only=V" in
+# text; in Markdown after the load tables): coroutine handlers against
+# callbacks, in the same run.
 # Scenario aw is scenario a's load from wrk (R rows like a's); beside its
 # table comes a's CPU per request next to aw's, each with its ratio.
 #   I text                          a line to show (skipped rows)
@@ -18,7 +25,7 @@
 # one process, else the first row. Plain POSIX awk (mawk works).
 BEGIN { FS = "\t" }
 $1 == "S" { ns++; sid[ns] = $2; stitle[$2] = $3 }
-$1 == "R" || $1 == "M" || $1 == "N" {
+$1 == "R" || $1 == "M" || $1 == "N" || $1 == "C" || $1 == "X" {
     n = ++rows[$2]
     kind[$2, n] = $1
     for (i = 3; i <= NF; i++) f[$2, n, i - 2] = $i
@@ -63,7 +70,7 @@ function emit(nc, header,    i, line) {
         print line
         return
     }
-    line = sprintf("%-20s", c[1])
+    line = sprintf("%-" (wid[1] ? wid[1] : 20) "s", c[1])
     for (i = 2; i <= nc; i++)
         line = line sprintf(i == nc ? "  %s" : " %" wid[i] "s", c[i])
     sub(/ +$/, "", line)
@@ -80,7 +87,7 @@ function emit(nc, header,    i, line) {
 function rule(nc,    i, line) {
     if (format != "md") return
     line = "|"
-    for (i = 1; i <= nc; i++) line = line (i == 1 || c[i] == "server" || c[i] == "note" ? "---|" : "---:|")
+    for (i = 1; i <= nc; i++) line = line (i == 1 || c[i] == "server" || c[i] == "note" || c[i] == "guard" ? "---|" : "---:|")
     print line
 }
 
@@ -172,6 +179,98 @@ function both_table(    n, m, ra, rw, nc, cw) {
     }
 }
 
+# Memory per suspended coroutine (C rows): no reference, no ratio.
+function coro_table(s,    n, nc, i) {
+    split("11 9 11 11 10 12 6", wid_, " ")
+    for (n = 1; n <= 7; n++) wid[n + 1] = wid_[n]
+    wid[1] = 32
+    nc = 9
+    c[1] = "coroutines"; c[2] = "N"; c[3] = "guard"; c[4] = "RSS before"
+    c[5] = "RSS with N"; c[6] = "bytes each"; c[7] = "page tables"; c[8] = "VMAs"
+    c[9] = "note"
+    if (format == "md") { c[6] = "bytes per coroutine"; c[7] = "page-table bytes per coroutine" }
+    emit(nc, 1); rule(nc)
+    for (n = 1; n <= rows[s]; n++) {
+        c[1] = f[s, n, 1]
+        if (kind[s, n] == "N") {
+            for (i = 2; i <= 8; i++) c[i] = "-"
+            c[9] = f[s, n, 2]
+        } else {
+            c[2] = f[s, n, 2]; c[3] = f[s, n, 3]; c[4] = mb(f[s, n, 4]); c[5] = mb(f[s, n, 5])
+            c[6] = f[s, n, 6]; c[7] = f[s, n, 7]; c[8] = f[s, n, 8]; c[9] = f[s, n, 9]
+        }
+        emit(nc)
+    }
+    wid[1] = 20
+}
+
+# The cost of a switch (X rows), as a ratio to the first measured row.
+function switch_table(s,    n, r, nc) {
+    r = 0
+    for (n = 1; n <= rows[s] && !r; n++) if (kind[s, n] == "X") r = n
+    split("13 7", wid_, " ")
+    wid[2] = wid_[1]; wid[3] = wid_[2]; wid[1] = 32
+    nc = 4
+    c[1] = "switch"; c[2] = "ns/switch"; c[3] = "x"; c[4] = "note"
+    if (format == "md") { c[2] = "ns per switch"; c[3] = "vs " (r ? f[s, r, 1] : "-") }
+    emit(nc, 1); rule(nc)
+    for (n = 1; n <= rows[s]; n++) {
+        c[1] = f[s, n, 1]
+        if (kind[s, n] == "N") { c[2] = "-"; c[3] = "-"; c[4] = f[s, n, 2] }
+        else { c[2] = f[s, n, 2]; c[3] = ratio(f[s, n, 2], f[s, r, 2]); c[4] = f[s, n, 3] }
+        emit(nc)
+    }
+    wid[1] = 20
+}
+
+# The measured row of server name in scenario s, or 0.
+function row_of(s, name,    n) {
+    for (n = 1; n <= rows[s]; n++)
+        if (kind[s, n] == "R" && f[s, n, 1] == name && num(f[s, n, 6])) return n
+    return 0
+}
+
+# Chapter 5's CPU per request over chapter 4's, one line per load
+# scenario that has both; 0 lines: no table.
+function versus_count(    k, s, m) {
+    m = 0
+    for (k = 1; k <= ns; k++) {
+        s = sid[k]
+        if (row_of(s, NEWER) && row_of(s, OLDER)) m++
+    }
+    return m
+}
+function versus_name(s,    t) {
+    if (s == "a") return "keep-alive, loadgen"
+    if (s == "aw") return "keep-alive, wrk -t1"
+    if (s == "c") return "a connection per request"
+    t = stitle[s]
+    if (match(t, /[0-9,]+ idle/)) return "with " substr(t, RSTART, RLENGTH)
+    return s
+}
+function versus_table(    k, s, o, w, nc) {
+    split("12 14 8", wid_, " ")
+    for (k = 1; k <= 3; k++) wid[k + 1] = wid_[k]
+    wid[1] = 26
+    nc = 5
+    c[1] = "load"; c[2] = "04 us/req"; c[3] = "05 us/req"; c[4] = "05 vs 04"; c[5] = ""
+    if (format == "md") {
+        nc = 4
+        c[1] = "load (the table's scenario)"
+        c[2] = OLDER " CPU \302\265s/req"; c[3] = NEWER " CPU \302\265s/req"
+    }
+    emit(nc, 1); rule(nc)
+    for (k = 1; k <= ns; k++) {
+        s = sid[k]
+        o = row_of(s, OLDER); w = row_of(s, NEWER)
+        if (!o || !w) continue
+        c[1] = versus_name(s); c[2] = us(f[s, o, 6]); c[3] = us(f[s, w, 6])
+        c[4] = ratio(f[s, w, 6], f[s, o, 6]); c[5] = ""
+        emit(nc)
+    }
+    wid[1] = 20
+}
+
 function title(s) {
     reference(s)
     if (format == "md") {
@@ -182,6 +281,16 @@ function title(s) {
 }
 
 END {
+    if (NEWER == "") NEWER = "05-coroutines"
+    if (OLDER == "") OLDER = "04-iostream"
+    if (format == "text" && only == "V") {
+        if (versus_count()) {
+            print "\n== 05 vs 04 CPU per request: coroutine handlers over chapter 4's callbacks, same run"
+            print "   (the goal: at most 1.1 on hello world)"
+            versus_table()
+        }
+        exit
+    }
     if (format == "text" && only == "W") {
         if (nw) {
             print "\n== the load generator against wrk -t1, same connections, same server"
@@ -192,8 +301,12 @@ END {
     }
     if (format == "text") {
         if (!(only in stitle)) exit
-        title(only)
-        if (only == "d") memory_table(only); else load_table(only)
+        if (only == "e" || only == "f") printf "\n== %s\n", stitle[only]
+        else title(only)
+        if (only == "d") memory_table(only)
+        else if (only == "e") coro_table(only)
+        else if (only == "f") switch_table(only)
+        else load_table(only)
         if (only == "aw" && ("a" in stitle)) {
             print "\n== CPU per request under each client (ratios: to nginx (1 worker) under the same client)"
             both_table()
@@ -202,6 +315,24 @@ END {
     }
     for (k = 1; k <= ni; k++) print "- " info[k]
     for (k = 1; k <= ns; k++) {
+        if (sid[k] == "e" && versus_count()) {
+            printf "\n### 05 vs 04 CPU per request\n\n"
+            printf "Chapter 5's coroutine handlers against chapter 4's callbacks: the CPU per\n"
+            printf "request of %s over %s's, from the load tables above (the same run).\n", NEWER, OLDER
+            printf "The goal is at most 1.1 on hello world.\n\n"
+            versus_table()
+            done_versus = 1
+        }
+        if (sid[k] == "e" || sid[k] == "f") {
+            printf "\n### %s\n\n", stitle[sid[k]]
+            if (sid[k] == "e") {
+                print "(RSS with N - RSS before) / N: one page of touched stack, the context and"
+                print "what the row's wait holds. Page tables are counted apart (VmPTE): RSS leaves"
+                print "them out. vm.max_map_count limits N only with the mprotect guard.\n"
+                coro_table(sid[k])
+            } else switch_table(sid[k])
+            continue
+        }
         title(sid[k])
         if (sid[k] == "d") memory_table(sid[k]); else load_table(sid[k])
         if (sid[k] == "aw" && ("a" in stitle)) {
@@ -211,6 +342,11 @@ END {
             printf "ratio is to %s under the same client.\n\n", refname
             both_table()
         }
+    }
+    if (!done_versus && versus_count()) {
+        printf "\n### 05 vs 04 CPU per request\n\n"
+        printf "The CPU per request of %s over %s's, from the load tables above.\n\n", NEWER, OLDER
+        versus_table()
     }
     if (nw) {
         print "\n### The load generator against wrk\n"
