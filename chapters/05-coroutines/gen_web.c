@@ -1,4 +1,4 @@
-/* gen_web.c - handler methods that are coroutines: spawn the body, and
+/* gen_web.c - handler methods that are coroutines: start the body, and
  * finish the request when it ends. Tornado: RequestHandler._execute with
  * an async method (`result = await result`), then finish(). */
 #include "gen_web.h"
@@ -64,11 +64,14 @@ static void gen_web_done(struct future *f, void *arg)
         ioloop_stop(draining);
 }
 
-/* The wrappers' one body: run fn(h) in a coroutine; h finishes later. */
+/* The wrappers' one body: run fn(h) in a coroutine, at once and up to
+ * its first wait, as Tornado's _execute awaits the method's coroutine in
+ * place; h finishes when it ends, which for a body that never waits is
+ * before this returns. Everything that gen_web_done undoes is set up
+ * before the body runs. */
 static void gen_web_start(struct web_handler *h, gen_web_fn *fn)
 {
     struct gen_web_run *run = calloc(1, sizeof *run);
-    int error;
 
     if (!run) {
         web_fail(h, "cannot start a coroutine: %s", strerror(ENOMEM));
@@ -76,24 +79,26 @@ static void gen_web_start(struct web_handler *h, gen_web_fn *fn)
     }
     run->h = h;
     run->body = fn;
-    if (!(run->task = gen_spawn(web_loop(h), web_class(h)->name,
-                                gen_web_entry, run)))
-        goto fail;
-    if (future_add_done_callback(run->task, gen_web_done, run) < 0) {
-        error = errno;
-        future_cancel(run->task); /* it has not started: it never will */
-        future_unref(run->task);
-        errno = error;
-        goto fail;
-    }
     slot_of(h)->run = run;
     running++;
     web_async(h); /* Tornado: the method returned a coroutine */
-    return;
-fail:
-    error = errno;
-    free(run);
-    web_fail(h, "cannot start a coroutine: %s", strerror(error));
+    if (!(run->task = gen_start(web_loop(h), web_class(h)->name,
+                                gen_web_entry, run))) {
+        int error = errno; /* the body has not run */
+        slot_of(h)->run = NULL;
+        running--;
+        free(run);
+        web_fail(h, "cannot start a coroutine: %s", strerror(error));
+        return;
+    }
+    if (future_add_done_callback(run->task, gen_web_done, run) < 0) {
+        /* No memory for the callback: the coroutine is on its own. Cancel
+         * it (its wait returns ECANCELED, and a body returns then) and
+         * answer; run stays with it, not freed under its feet. */
+        future_cancel(run->task);
+        if (run->h)
+            web_fail(h, "cannot follow a coroutine: %s", strerror(ENOMEM));
+    }
 }
 
 static const struct gen_web_class *class_of(struct web_handler *h)

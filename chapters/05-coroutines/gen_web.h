@@ -23,8 +23,8 @@
  * gen_web's wrappers, one for each body the class has (so a 405's Allow
  * header stays right); GEN_WEB_BASE fills in the rest of base: the state
  * size and gen_web's on_finish and on_connection_close. The wrapper calls
- * web_async(h), spawns the body as a coroutine (it starts on the loop's
- * next turn), and when the coroutine ends:
+ * web_async(h), starts the body as a coroutine (gen_start: it runs at
+ * once, up to its first wait), and when the coroutine ends:
  *   - it returned 0: web_finish(h);
  *   - it returned an error: web_fail(h, ...), the error logged, and a 500
  *     through the class's write_error (Tornado: an exception escaping an
