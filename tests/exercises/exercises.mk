@@ -48,6 +48,8 @@ EX_INC_05-with-timeout := chapters/05-coroutines chapters/03-ioloop
 EX_LDLIBS_05-with-timeout := -Wl,--wrap=ioloop_add_timeout \
                              -Wl,--wrap=ioloop_call_later \
                              -Wl,--wrap=ioloop_remove_timeout
+EX_OBJS_05-semaphore := $(EX05_CORE) $(CH03_OBJ)
+EX_INC_05-semaphore := chapters/05-coroutines chapters/03-ioloop
 
 EXERCISES := $(notdir $(wildcard solutions/[0-9][0-9]-*))
 
