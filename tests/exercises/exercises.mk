@@ -50,6 +50,9 @@ EX_LDLIBS_05-with-timeout := -Wl,--wrap=ioloop_add_timeout \
                              -Wl,--wrap=ioloop_remove_timeout
 EX_OBJS_05-semaphore := $(EX05_CORE) $(CH03_OBJ)
 EX_INC_05-semaphore := chapters/05-coroutines chapters/03-ioloop
+# The reader's switch is the whole exercise: no chapter object is linked.
+EX_OBJS_05-fast-switch :=
+EX_INC_05-fast-switch := chapters/05-coroutines
 
 EXERCISES := $(notdir $(wildcard solutions/[0-9][0-9]-*))
 
