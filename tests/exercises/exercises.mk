@@ -36,6 +36,23 @@ EX_LDLIBS_04-read-until-regex := -Wl,--wrap=regcomp -Wl,--wrap=regfree \
 EX_OBJS_04-byte-ranges := $(CH04)/server.o \
                           $(filter-out $(CH04)/static.o,$(CH04_OBJ)) $(CH03_OBJ)
 EX_INC_04-byte-ranges := chapters/04-iostream chapters/03-ioloop
+# Chapter 5's exercises link the chapter's core (not its streams and web
+# handlers, which would want chapter 4): coroutines, futures, the runner
+# and the waiters list. Their names (with_timeout, sema_*, fswitch_*) are
+# not the chapter's, so nothing clashes with gen.o or locks.o.
+EX05_CORE := $(CH05)/coro.o $(CH05)/coro_stack.o $(CH05)/future.o \
+             $(CH05)/gen.o $(CH05)/waiters.o
+EX_OBJS_05-with-timeout := $(EX05_CORE) $(CH03_OBJ)
+EX_INC_05-with-timeout := chapters/05-coroutines chapters/03-ioloop
+# The driver counts the loop's timeouts: added, removed, fired.
+EX_LDLIBS_05-with-timeout := -Wl,--wrap=ioloop_add_timeout \
+                             -Wl,--wrap=ioloop_call_later \
+                             -Wl,--wrap=ioloop_remove_timeout
+EX_OBJS_05-semaphore := $(EX05_CORE) $(CH03_OBJ)
+EX_INC_05-semaphore := chapters/05-coroutines chapters/03-ioloop
+# The reader's switch is the whole exercise: no chapter object is linked.
+EX_OBJS_05-fast-switch :=
+EX_INC_05-fast-switch := chapters/05-coroutines
 
 EXERCISES := $(notdir $(wildcard solutions/[0-9][0-9]-*))
 
