@@ -17,7 +17,8 @@ PROGRAMS += $(UNIT_BINS) $(TOOL_BINS)
 
 # tests/bench/coro_memory.c: make bench's memory per suspended coroutine,
 # on chapter 5's coroutines (a bench program, not a test tool: it links a
-# chapter). make bench builds it and coro_test (the switch cost) too.
+# chapter). make bench builds it, coro_test (swapcontext's switch cost)
+# and the 05-fast-switch solution (the hand-written switch's) too.
 BENCH_CORO_MEMORY := $(BUILD)/tests/bench/coro_memory
 $(BENCH_CORO_MEMORY): $(BUILD)/tests/bench/coro_memory.o $(CH05_OBJ) \
                       $(CH04_OBJ) $(CH03_OBJ) $(COMMON_OBJ)
@@ -25,4 +26,5 @@ $(BENCH_CORO_MEMORY): $(BUILD)/tests/bench/coro_memory.o $(CH05_OBJ) \
 $(BUILD)/tests/bench/coro_memory.o: CPPFLAGS += -Ichapters/05-coroutines \
                                                 -Ichapters/03-ioloop
 PROGRAMS += $(BENCH_CORO_MEMORY)
-bench: $(BENCH_CORO_MEMORY) $(BUILD)/tests/unit/coro_test
+bench: $(BENCH_CORO_MEMORY) $(BUILD)/tests/unit/coro_test \
+       $(BUILD)/solutions/05-fast-switch/server

@@ -398,7 +398,7 @@ struct child {
 static int multi_of(gen_fn *fn, struct child *c, size_t n, const int *quiet,
                     void **results)
 {
-    struct future *tasks[8], *m;
+    struct future *tasks[8] = {0}, *m;
     int err;
 
     for (size_t i = 0; i < n; i++)
