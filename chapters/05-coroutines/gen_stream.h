@@ -32,7 +32,9 @@
  *
  * Ownership: the bytes a read returns are appended to the caller's
  * buffer out (common/buffer.h), which the caller owns and frees; they
- * are appended only if the call returns 0. A write copies its bytes (as
+ * are appended when they arrive, so a call that returns 0 has them all,
+ * and one cancelled after they came (before the coroutine ran again)
+ * returns ECANCELED with them in out. A write copies its bytes (as
  * iostream_write does). The stream stays the caller's.
  *
  * Cancellation: the operation's record lives on the heap, not on the
@@ -40,7 +42,8 @@
  * that comes after the coroutine has gone touches nothing of it.
  *   - A read cancelled while it waits returns ECANCELED and closes the
  *     stream: its read is still pending inside the stream, and where the
- *     next one would start is unknowable. Its bytes are never appended.
+ *     next one would start is unknowable; bytes that had not come are
+ *     never appended.
  *   - A write cancelled returns ECANCELED; its bytes are queued already
  *     and go on out (Tornado's write does not take them back).
  *   - iostream_free() with a read pending: the read's record is released
