@@ -22,13 +22,6 @@
 #endif
 #endif
 
-#if defined(__SANITIZE_ADDRESS__)
-#define CORO_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CORO_ASAN 1
-#endif
-#endif
 #ifdef CORO_ASAN
 #include <sanitizer/asan_interface.h>
 #endif

@@ -15,6 +15,16 @@
 
 #include <stddef.h>
 
+/* CORO_ASAN: built with AddressSanitizer (gcc says so one way, clang
+ * another), which must be told of every stack and every switch. */
+#if defined(__SANITIZE_ADDRESS__)
+#define CORO_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CORO_ASAN 1
+#endif
+#endif
+
 /* One mapping: the guard at its low end, then the usable stack, which grows
  * down toward the guard. Fields are read (never written) by coro.c, also
  * from its SIGSEGV handler. */

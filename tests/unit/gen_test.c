@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -210,21 +211,38 @@ static int sleeper(void *arg, void **result)
     return error;
 }
 
+/* A coroutine to spawn: its name, its body, its argument. */
+struct child {
+    const char *name;
+    gen_fn *fn;
+    int arg;
+};
+
+/* Inside a coroutine: spawn n children, wait for them all with gen_multi
+ * and drop them; multi's error (the first in list order), or 0. */
+static int run_children(const struct child *c, size_t n)
+{
+    struct future **f = calloc(n, sizeof *f), *all;
+    int error;
+
+    for (size_t i = 0; i < n; i++)
+        f[i] = gen_spawn(gen_loop(), c[i].name, c[i].fn, AS_PTR(c[i].arg));
+    all = gen_multi(gen_loop(), f, n);
+    error = gen_await(all, NULL);
+    future_unref(all);
+    for (size_t i = 0; i < n; i++)
+        future_unref(f[i]);
+    free(f);
+    return error;
+}
+
 static int two_sleepers(void *arg, void **result)
 {
-    struct future *f[2];
-    int error;
+    const struct child c[] = {{"slow", sleeper, 60}, {"quick", sleeper, 20}};
 
     (void)arg;
     (void)result;
-    f[0] = gen_spawn(gen_loop(), "slow", sleeper, AS_PTR(60));
-    f[1] = gen_spawn(gen_loop(), "quick", sleeper, AS_PTR(20));
-    struct future *all = gen_multi(gen_loop(), f, 2);
-    error = gen_await(all, NULL);
-    future_unref(all);
-    future_unref(f[0]);
-    future_unref(f[1]);
-    return error;
+    return run_children(c, sizeof c / sizeof *c);
 }
 
 /* Sleepers wake in deadline order; multi waits for both. */
@@ -248,19 +266,11 @@ static int pinger(void *arg, void **result)
 
 static int ping_pong(void *arg, void **result)
 {
-    struct future *f[2];
-    int error;
+    const struct child c[] = {{"ping", pinger, 10}, {"pong", pinger, 20}};
 
     (void)arg;
     (void)result;
-    f[0] = gen_spawn(gen_loop(), "ping", pinger, AS_PTR(10));
-    f[1] = gen_spawn(gen_loop(), "pong", pinger, AS_PTR(20));
-    struct future *all = gen_multi(gen_loop(), f, 2);
-    error = gen_await(all, NULL);
-    future_unref(all);
-    future_unref(f[0]);
-    future_unref(f[1]);
-    return error;
+    return run_children(c, sizeof c / sizeof *c);
 }
 
 /* gen_moment gives the loop one turn: two coroutines take turns. */
@@ -281,20 +291,13 @@ static int fail_after(void *arg, void **result)
 
 static int multi_errors(void *arg, void **result)
 {
-    struct future *f[3];
-    int error;
+    const struct child c[] = {{"late", fail_after, 60},
+                              {"early", fail_after, 20},
+                              {"ok", sleeper, 40}};
 
     (void)arg;
     (void)result;
-    f[0] = gen_spawn(gen_loop(), "late", fail_after, AS_PTR(60));
-    f[1] = gen_spawn(gen_loop(), "early", fail_after, AS_PTR(20));
-    f[2] = gen_spawn(gen_loop(), "ok", sleeper, AS_PTR(40));
-    struct future *all = gen_multi(gen_loop(), f, 3);
-    error = gen_await(all, NULL);
-    future_unref(all);
-    for (int i = 0; i < 3; i++)
-        future_unref(f[i]);
-    return error;
+    return run_children(c, sizeof c / sizeof *c);
 }
 
 /* multi waits for every child; the first error in list order wins (not
@@ -399,19 +402,13 @@ static void cancel_a_coroutine(void)
 
 static int many_body(void *arg, void **result)
 {
-    static struct future *f[MANY];
-    int error;
+    static struct child c[MANY];
 
     (void)arg;
     (void)result;
     for (int i = 0; i < MANY; i++)
-        f[i] = gen_spawn(gen_loop(), "sleeper", sleeper, AS_PTR(100));
-    struct future *all = gen_multi(gen_loop(), f, MANY);
-    error = gen_await(all, NULL);
-    future_unref(all);
-    for (int i = 0; i < MANY; i++)
-        future_unref(f[i]);
-    return error;
+        c[i] = (struct child){"sleeper", sleeper, 100};
+    return run_children(c, MANY);
 }
 
 /* 10,000 coroutines sleep 0.1 s at once, and all wake. */
