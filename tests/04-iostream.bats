@@ -244,6 +244,45 @@ count() { grep -c -- "$1" <<<"$output" || true; }
     unit httpserver_test idle_connection_holds_no_request
 }
 
+# ---- streamed bodies: tests/unit/stream_body_test.c (a server whose
+# stream_body says yes, and a handler reading with http_request_read_body)
+
+@test "ch04 stream body: 200,000 bytes by Content-Length come in order in pieces of at most 64 KiB; the connection then serves its next request" {
+    unit stream_body_test length_body_in_pieces
+}
+
+@test "ch04 stream body: chunked, a piece per chunk, extensions and trailer dropped, ENODATA at the last chunk" {
+    unit stream_body_test chunked_body
+}
+
+@test "ch04 stream body: delivered at its head; 100 Continue only at the handler's first read; one read at a time (EBUSY)" {
+    unit stream_body_test delivered_at_head
+}
+
+@test "ch04 stream body: answered unread: no 100 Continue, and the connection closes after the answer (lingering)" {
+    unit stream_body_test finish_unread_closes
+}
+
+@test "ch04 stream body: a malformed chunk after a good one: the handler reads EBADMSG, answers 400, the connection closes" {
+    unit stream_body_test bad_chunk
+}
+
+@test "ch04 stream body: a chunk past max_body_size: EMSGSIZE before its bytes, and the handler's 413" {
+    unit stream_body_test chunk_past_limit
+}
+
+@test "ch04 stream body: the client goes mid-body: the waiting read gets ECONNRESET, then the close callback" {
+    unit stream_body_test client_gone_mid_body
+}
+
+@test "ch04 stream body: finishing with a read pending ends it with ECANCELED; the connection then closes" {
+    unit stream_body_test finish_with_read_pending
+}
+
+@test "ch04 stream body: without stream_body the body comes whole, and a read says ENODATA at once" {
+    unit stream_body_test whole_body_reads_nothing
+}
+
 @test "ch04 http: HTTP/1.1 keeps the connection by default: three requests, three answers with Date and Content-Length, no close" {
     start_server "$HS"
     run httpc --send "$GET" --repeat 3

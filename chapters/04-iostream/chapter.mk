@@ -30,6 +30,12 @@ UNIT_OBJS_httpserver_test := $(CH04_OBJ) $(CH03_OBJ)
 $(BUILD)/tests/unit/httpserver_test.o: CPPFLAGS += -Ichapters/04-iostream \
                                                    -Ichapters/03-ioloop
 
+# tests/unit/stream_body_test.c: request bodies a handler reads as they
+# come (httpserver_options.stream_body, http_request_read_body).
+UNIT_OBJS_stream_body_test := $(CH04_OBJ) $(CH03_OBJ)
+$(BUILD)/tests/unit/stream_body_test.o: CPPFLAGS += -Ichapters/04-iostream \
+                                                    -Ichapters/03-ioloop
+
 # The web framework (web.c: Application, RequestHandler; web_response.c:
 # what a handler answers; httputil.c: the parsing and formatting it needs;
 # static.c: StaticFileHandler) and the chapter's demo server on it.

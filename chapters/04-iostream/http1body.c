@@ -28,12 +28,33 @@ static void http1_body_fail(struct http1_body *b)
 
 /* ---- by Content-Length ---- */
 
+/* Bytes were appended to out (appended of them), and more are to come:
+ * read on, or, streamed, hand them over and wait for http1_body_resume().
+ * A read that brought no bytes (a chunk's CRLF alone) hands nothing over. */
+static void http1_body_more(struct http1_body *b, size_t appended,
+                            void (*next)(struct http1_body *b))
+{
+    if (!b->piece || appended == 0) {
+        next(b);
+        return;
+    }
+    b->next = next;
+    b->piece(b->arg);
+}
+
+void http1_body_resume(struct http1_body *b)
+{
+    b->next(b);
+}
+
 void http1_body_read_length(struct http1_body *b, uint64_t length)
 {
     /* Room for the whole body at once, up to a bound: a client must send
-     * bytes, not merely announce them, to make us hold memory. */
-    size_t room = length < HTTP1_BODY_RESERVE ? (size_t)length
-                                              : HTTP1_BODY_RESERVE;
+     * bytes, not merely announce them, to make us hold memory. A streamed
+     * body's consumer empties out as it goes: no room is kept for it. */
+    size_t room = b->piece                      ? 0
+                  : length < HTTP1_BODY_RESERVE ? (size_t)length
+                                                : HTTP1_BODY_RESERVE;
 
     if (buffer_reserve(b->out, room) < 0) {
         b->done(b->arg, 500);
@@ -57,10 +78,11 @@ static void http1_body_on_piece(struct iostream *s, int status,
         return;
     }
     b->left -= len;
+    b->received += len;
     if (b->chunked)
-        http1_body_read_chunk_data(b);
+        http1_body_more(b, len, http1_body_read_chunk_data);
     else if (b->left > 0)
-        http1_body_read_piece(b);
+        http1_body_more(b, len, http1_body_read_piece);
     else
         b->done(b->arg, 0);
 }
@@ -134,7 +156,7 @@ static void http1_body_on_chunk_line(struct iostream *s, int status,
     if (len > HTTP1_MAX_CHUNK_LINE ||
         parse_chunk_size(data, len - 2, &size) < 0) {
         b->done(b->arg, 400);
-    } else if (size > b->max_body_size - buffer_len(b->out)) {
+    } else if (size > b->max_body_size - b->received) {
         b->done(b->arg, 413); /* checked before a byte of it is read */
     } else if (size == 0) {
         b->trailer_bytes = 0;
@@ -172,7 +194,8 @@ static void http1_body_on_chunk_end(struct iostream *s, int status,
         b->done(b->arg, 500);
         return;
     }
-    http1_body_read_chunk_line(b);
+    b->received += len - 2;
+    http1_body_more(b, len - 2, http1_body_read_chunk_line);
 }
 
 /* The rest of a chunk in pieces; the last piece brings the CRLF along

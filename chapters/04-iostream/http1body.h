@@ -13,6 +13,12 @@
  * (trailers past max_trailer_size), 500 (no memory). If the stream closes
  * first, done never runs: the stream's close callback says so. A read the
  * stream refuses closes it, with a log line.
+ *
+ * Streamed (b->piece set: a handler that reads its body as it comes,
+ * Tornado's @stream_request_body): after each piece is appended to out,
+ * with more to come, the reader calls piece and stops until
+ * http1_body_resume(). The consumer empties out as it likes; the last
+ * bytes come with done(0), as before.
  */
 #ifndef CH04_HTTP1BODY_H
 #define CH04_HTTP1BODY_H
@@ -30,6 +36,7 @@
 #define HTTP1_BODY_PIECE 65536
 
 typedef void http1_body_done_fn(void *arg, int status);
+typedef void http1_body_piece_fn(void *arg);
 
 /* One body being read. The caller fills in the first group; the second
  * is the reader's. */
@@ -40,11 +47,14 @@ struct http1_body {
     size_t max_body_size;
     size_t max_trailer_size; /* chunked: the trailer fields, all together */
     http1_body_done_fn *done;
+    http1_body_piece_fn *piece; /* NULL: read to the end without a stop */
     void *arg;
 
     int chunked;
     uint64_t left;           /* bytes of the body, or of the chunk, to come */
+    uint64_t received;       /* bytes of the body so far */
     size_t trailer_bytes;    /* chunked: trailer lines so far */
+    void (*next)(struct http1_body *b); /* streamed: what resume does */
 };
 
 /* Read length bytes (at most max_body_size: the caller checks it first,
@@ -53,5 +63,8 @@ void http1_body_read_length(struct http1_body *b, uint64_t length);
 
 /* Read a chunked body; its trailer fields are read and dropped. */
 void http1_body_read_chunked(struct http1_body *b);
+
+/* Streamed: read on after a piece (only after piece has run). */
+void http1_body_resume(struct http1_body *b);
 
 #endif

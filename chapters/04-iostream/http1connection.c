@@ -46,6 +46,16 @@ enum http1_state {
     HTTP1_LINGER,  /* an error answered: read and drop input until EOF */
 };
 
+/* A streamed body's progress, beside the state (Tornado:
+ * @stream_request_body): its handler holds the request while it reads. */
+enum http1_stream {
+    HTTP1_STREAM_OFF,       /* no body left to stream (or none streamed) */
+    HTTP1_STREAM_UNSTARTED, /* delivered at its head; not yet asked for */
+    HTTP1_STREAM_READING,   /* the handler waits for a piece */
+    HTTP1_STREAM_PAUSED,    /* a piece handed over; until the next ask */
+    HTTP1_STREAM_FAILED,    /* refused half-way: the rest is unreadable */
+};
+
 /* One request and its response: what a connection needs only while a
  * request is read, handled and answered. A connection takes one when a
  * head arrives and gives it back when the response is finished, to the
@@ -69,6 +79,9 @@ struct http1_connection {
     struct http1_exchange *x; /* from its head to its finish, else NULL */
     enum http1_state state;
     size_t linger_left;       /* HTTP1_LINGER: bytes we still drop */
+    enum http1_stream body_stream;
+    int stream_error;         /* HTTP1_STREAM_FAILED: what reads return */
+    size_t stream_mark;       /* the body's length when a read began */
 
     /* One lazy timer for every deadline: moving a deadline later (every
      * keep-alive request) costs no heap operation; the timer, when it
@@ -88,6 +101,10 @@ static void http1_on_close(struct iostream *s, void *arg);
 static void http1_free(struct http1_connection *c);
 static int http1_take_exchange(struct http1_connection *c);
 static void http1_give_exchange(struct http1_connection *c);
+static void http1_deliver_streamed(struct http1_connection *c);
+static void http1_on_piece_read(void *arg);
+static void http1_on_error_sent(struct iostream *s, int status, void *arg);
+static double http1_linger_seconds(const struct http1_connection *c);
 
 /* ---- the start ---- */
 
@@ -239,26 +256,16 @@ static void http1_on_head(struct iostream *s, int status, const char *data,
 
 static void http1_on_body(void *arg, int status);
 
-/* The head is in: refuse it, or read its body (after "100 Continue" if
- * the client waits for one), or deliver it. */
-static void http1_start_body(struct http1_connection *c)
+/* Send "100 Continue" if the client waits for one, and read the body:
+ * whole, or (piece set) streamed. */
+static void http1_begin_body(struct http1_connection *c,
+                             http1_body_piece_fn *piece)
 {
     const struct http1_params *p = c->params;
     const struct http_request_head *h = &c->x->req.head;
     const char *expect = http_request_header(&c->x->req, "Expect");
     static const char go_on[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
-    if (!h->chunked && h->content_length <= 0) {
-        http1_deliver(c);
-        return;
-    }
-    if (h->content_length > 0 &&
-        (uint64_t)h->content_length > p->max_body_size) {
-        http1_send_error(c, 413); /* before the body: no 100 Continue */
-        return;
-    }
-    c->state = HTTP1_BODY;
-    http1_set_deadline(c, p->body_timeout);
     if (h->version == 11 && expect &&
         http_value_has_token(expect, strlen(expect), "100-continue") &&
         iostream_write(c->stream, go_on, sizeof go_on - 1, NULL, NULL) < 0) {
@@ -269,23 +276,143 @@ static void http1_start_body(struct http1_connection *c)
         .stream = c->stream, .out = &c->x->req.body, .peer = c->peer_ip,
         .max_body_size = p->max_body_size,
         .max_trailer_size = p->max_header_size,
-        .done = http1_on_body, .arg = c};
+        .done = http1_on_body, .piece = piece, .arg = c};
     if (h->chunked)
         http1_body_read_chunked(&c->x->body);
     else
         http1_body_read_length(&c->x->body, (uint64_t)h->content_length);
 }
 
+/* The head is in: refuse it, or read its body, or deliver it (at once
+ * if it has no body, or if its handler streams the body). */
+static void http1_start_body(struct http1_connection *c)
+{
+    const struct http1_params *p = c->params;
+    const struct http_request_head *h = &c->x->req.head;
+
+    if (!h->chunked && h->content_length <= 0) {
+        http1_deliver(c);
+        return;
+    }
+    if (h->content_length > 0 &&
+        (uint64_t)h->content_length > p->max_body_size) {
+        http1_send_error(c, 413); /* before the body: no 100 Continue */
+        return;
+    }
+    http1_set_deadline(c, p->body_timeout);
+    if (p->stream_body && p->stream_body(&c->x->req, p->arg)) {
+        http1_deliver_streamed(c);
+        return;
+    }
+    c->state = HTTP1_BODY;
+    http1_begin_body(c, NULL);
+}
+
+static void http1_on_stream_end(struct http1_connection *c, int status);
+
 /* The body is in (status 0), or it must be refused. */
 static void http1_on_body(void *arg, int status)
 {
     struct http1_connection *c = arg;
 
+    if (c->body_stream != HTTP1_STREAM_OFF) {
+        http1_on_stream_end(c, status);
+        return;
+    }
     assert(c->state == HTTP1_BODY);
     if (status)
         http1_send_error(c, status);
     else
         http1_deliver(c);
+}
+
+/* ---- a streamed body, which the handler reads as it comes ---- */
+
+/* http_request_read_body() asks for the next piece: the first read starts
+ * the body (and its "100 Continue"), the later ones resume it. The body
+ * deadline set at the head covers it all, the handler's pauses included,
+ * as Tornado's body_timeout covers _read_body. */
+static int http1_read_more(void *arg)
+{
+    struct http1_connection *c = arg;
+    enum http1_stream was = c->body_stream;
+
+    assert(c->state == HTTP1_HANDLER);
+    if (was == HTTP1_STREAM_FAILED || !c->stream) {
+        errno = was == HTTP1_STREAM_FAILED ? c->stream_error : EPIPE;
+        return -1;
+    }
+    assert(was == HTTP1_STREAM_UNSTARTED || was == HTTP1_STREAM_PAUSED);
+    c->body_stream = HTTP1_STREAM_READING;
+    c->stream_mark = buffer_len(&c->x->req.body);
+    if (was == HTTP1_STREAM_UNSTARTED)
+        http1_begin_body(c, http1_on_piece_read);
+    else
+        http1_body_resume(&c->x->body);
+    return 0; /* a failure closes the stream: the read gets ECONNRESET */
+}
+
+static void http1_deliver_streamed(struct http1_connection *c)
+{
+    c->body_stream = HTTP1_STREAM_UNSTARTED;
+    http_request_stream_body(&c->x->req, http1_read_more, c);
+    http1_deliver(c);
+}
+
+/* A piece is in req->body, more to come: the waiting read ends. After
+ * the handler has finished, nobody waits. */
+static void http1_on_piece_read(void *arg)
+{
+    struct http1_connection *c = arg;
+
+    assert(c->body_stream == HTTP1_STREAM_READING);
+    c->body_stream = HTTP1_STREAM_PAUSED;
+    if (c->state == HTTP1_HANDLER)
+        http_request_body_read(&c->x->req, 0);
+}
+
+/* http1body's status as the errno a read returns. */
+static int http1_stream_errno(int status)
+{
+    return status == 400 ? EBADMSG : status == 500 ? ENOMEM : EMSGSIZE;
+}
+
+/* A streamed body has all come (0: its last bytes, if any, are in
+ * req->body), or it is refused: the handler hears it from its read, and
+ * answers as it likes; the connection closes after that answer. Tornado
+ * closes at once, unanswered. */
+static void http1_on_stream_end(struct http1_connection *c, int status)
+{
+    struct http_request *req = &c->x->req;
+    int appended = buffer_len(&req->body) > c->stream_mark;
+
+    assert(c->body_stream == HTTP1_STREAM_READING);
+    if (status) {
+        c->body_stream = HTTP1_STREAM_FAILED;
+        c->stream_error = http1_stream_errno(status);
+    } else {
+        c->body_stream = HTTP1_STREAM_OFF;
+        http_request_stream_body(req, NULL, NULL);
+    }
+    if (c->state != HTTP1_HANDLER)
+        return; /* finished already: nobody waits, the close comes */
+    if (!status)
+        c->deadline = 0;
+    http_request_body_read(req, status    ? c->stream_error
+                                : appended ? 0
+                                           : ENODATA);
+}
+
+/* The handler finished before its streamed body had all been read: the
+ * rest of it cannot be told from a next request, so the connection
+ * closes once the answer is out, lingering to drop what still comes
+ * (Tornado: _disconnect_on_finish). */
+static void http1_abandon_body(struct http1_connection *c)
+{
+    c->state = HTTP1_CLOSING;
+    http1_set_deadline(c, http1_linger_seconds(c));
+    if (iostream_on_drained(c->stream, http1_on_error_sent, c) < 0)
+        http1_fail(c, "write");
 }
 
 /* ---- delivering, and after the handler has finished ---- */
@@ -295,7 +422,8 @@ static void http1_on_finished(struct http_response *r, void *arg);
 static void http1_deliver(struct http1_connection *c)
 {
     c->state = HTTP1_HANDLER;
-    c->deadline = 0;
+    if (c->body_stream == HTTP1_STREAM_OFF)
+        c->deadline = 0; /* a streamed body's deadline runs on */
     http_response_begin(&c->x->resp, &c->x->req, c->stream,
                         http1_on_finished, c);
     c->params->on_request(&c->x->req, c->params->arg); /* c may be gone */
@@ -337,12 +465,17 @@ static void http1_on_finished(struct http_response *r, void *arg)
     struct iostream *s = c->stream;
 
     assert(c->state == HTTP1_HANDLER);
+    http_request_body_read(&c->x->req, ECANCELED); /* a read left pending */
     if (!s) { /* closed while the handler held it: we were waited for */
         http1_free(c);
         return;
     }
     if (iostream_closed(s)) { /* its close callback, on its way, frees c */
         c->state = HTTP1_CLOSING;
+        return;
+    }
+    if (c->body_stream != HTTP1_STREAM_OFF) {
+        http1_abandon_body(c);
         return;
     }
     c->state = r->keep_alive ? HTTP1_DRAIN : HTTP1_CLOSING;
@@ -402,7 +535,10 @@ static void http1_on_error_sent(struct iostream *s, int status, void *arg)
     if (status < 0)
         return;
     assert(c->state == HTTP1_CLOSING);
-    if (shutdown(iostream_fd(s), SHUT_WR) < 0) {
+    /* A streamed body's piece still being read holds the stream's one
+     * read: no lingering then. */
+    if (c->body_stream == HTTP1_STREAM_READING ||
+        shutdown(iostream_fd(s), SHUT_WR) < 0) {
         iostream_close(s);
         return;
     }
@@ -415,14 +551,12 @@ static void http1_on_error_sent(struct iostream *s, int status, void *arg)
  * malformed or refused request we cannot know where the next one starts. */
 static void http1_send_error(struct http1_connection *c, int status)
 {
-    double idle = c->params->idle_timeout, linger = HTTP1_LINGER_SECONDS;
     struct buffer out; /* its own: an error may come before any exchange */
 
     log_debug("%s: answering %d", c->peer_ip, status);
     c->state = HTTP1_CLOSING;
-    if (idle > 0 && idle < linger)
-        linger = idle;
-    http1_set_deadline(c, linger); /* for the write and the linger both */
+    /* For the write and the linger both. */
+    http1_set_deadline(c, http1_linger_seconds(c));
     buffer_init(&out);
     if (http_format_error(&out, status) < 0 ||
         iostream_write(c->stream, buffer_data(&out), buffer_len(&out),
@@ -432,6 +566,16 @@ static void http1_send_error(struct http1_connection *c, int status)
 }
 
 /* ---- deadlines ---- */
+
+/* How long a closing connection may take to send its last answer and
+ * drop what still comes: the linger bound, or the idle timeout if less. */
+static double http1_linger_seconds(const struct http1_connection *c)
+{
+    double idle = c->params->idle_timeout;
+
+    return idle > 0 && idle < HTTP1_LINGER_SECONDS ? idle
+                                                   : HTTP1_LINGER_SECONDS;
+}
 
 static int http1_on_timer(struct ioloop *loop, void *arg);
 
@@ -472,8 +616,11 @@ static int http1_on_timer(struct ioloop *loop, void *arg)
         c->timer_at = c->deadline;
         return 0;
     }
+    /* A handler holding its request has a deadline only for a streamed
+     * body. */
     log_debug("%s: %s timeout, closing", c->peer_ip,
-              c->state == HTTP1_BODY ? "body" : "idle");
+              c->state == HTTP1_BODY || c->state == HTTP1_HANDLER ? "body"
+                                                                 : "idle");
     iostream_close(c->stream);
     return 0;
 }
@@ -513,8 +660,10 @@ static void http1_lose_stream(struct http1_connection *c)
     http1_cancel_timer(c);
     iostream_free(c->stream); /* NULL-safe; safe inside its callbacks */
     c->stream = NULL;
-    if (c->state == HTTP1_HANDLER)
+    if (c->state == HTTP1_HANDLER) {
+        http_request_body_read(&c->x->req, ECONNRESET); /* if one waits */
         http_response_lost(&c->x->resp); /* may free c */
+    }
     else
         http1_free(c);
 }

@@ -26,6 +26,11 @@ struct http1_exchange;
  * it, now or later. */
 typedef void http1_request_fn(struct http_request *req, void *arg);
 
+/* A head with a body has come: 1 if its handler reads the body itself,
+ * as it arrives (the request is then delivered at once, its body to be
+ * read with http_request_read_body), 0 to have it read whole first. */
+typedef int http1_stream_fn(const struct http_request *req, void *arg);
+
 /* What the server keeps for its connections: every one not yet freed
  * (to close them all at the end), and finished exchanges kept for the
  * next head on any connection. Zeroed: empty. */
@@ -43,7 +48,8 @@ struct http1_params {
     double body_timeout;    /* seconds for a body to arrive; <= 0: none */
     int xheaders;           /* trust a proxy's X-Real-Ip and X-Scheme */
     http1_request_fn *on_request;
-    void *arg;
+    http1_stream_fn *stream_body; /* NULL: every body is read whole */
+    void *arg;                    /* both callbacks' */
     struct http1_pool *pool;
 };
 

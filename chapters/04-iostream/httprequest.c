@@ -4,6 +4,7 @@
 #include "httprequest.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -114,6 +115,7 @@ static void fill_request(struct http_request *req, size_t len,
     req->remote_ip[ip_len] = '\0';
     req->protocol = "http";
     req->data = NULL;
+    http_request_stream_body(req, NULL, NULL);
     buffer_consume(&req->body, buffer_len(&req->body));
     if (xheaders)
         apply_xheaders(req);
@@ -156,6 +158,50 @@ const char *http_request_header(const struct http_request *req,
     const struct http_header *h = http_find_header(&req->head, name);
 
     return h ? h->value : NULL; /* NUL-terminated in a request */
+}
+
+/* ---- a streamed body ---- */
+
+int http_request_read_body(struct http_request *req,
+                           http_request_body_fn *fn, void *arg)
+{
+    if (req->body_fn) {
+        errno = EBUSY;
+        return -1;
+    }
+    if (!req->read_more) {
+        errno = ENODATA;
+        return -1;
+    }
+    req->body_fn = fn;
+    req->body_arg = arg;
+    if (req->read_more(req->conn) < 0) {
+        req->body_fn = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+void http_request_stream_body(struct http_request *req,
+                              int (*read_more)(void *conn), void *conn)
+{
+    req->read_more = read_more;
+    req->conn = conn;
+    req->body_streamed = read_more != NULL;
+}
+
+void http_request_body_read(struct http_request *req, int status)
+{
+    http_request_body_fn *fn = req->body_fn;
+
+    req->body_fn = NULL; /* first: fn may read again */
+    if (fn)
+        fn(req, status, req->body_arg);
+}
+
+int http_request_body_pending(const struct http_request *req)
+{
+    return req->body_fn != NULL;
 }
 
 /* A small request's head fits in this: a bigger copy is not kept. */

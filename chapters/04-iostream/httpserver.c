@@ -45,6 +45,7 @@ static void httpserver_set_params(struct httpserver *srv,
     p->body_timeout = o->body_timeout ? o->body_timeout
                                       : HTTPSERVER_DEFAULT_TIMEOUT;
     p->xheaders = o->xheaders;
+    p->stream_body = o->stream_body;
 }
 
 struct httpserver *httpserver_new(struct ioloop *loop,

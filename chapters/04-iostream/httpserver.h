@@ -82,6 +82,10 @@
 
 /* A field left 0 takes its default. Tornado: HTTPServer's keyword
  * arguments of the same names. */
+/* For a request with a body, once its head has come: 1 if its handler
+ * reads the body itself (see stream_body below), else 0. */
+typedef int httpserver_stream_fn(const struct http_request *req, void *arg);
+
 struct httpserver_options {
     size_t max_body_size;   /* larger: 413, before the body is read */
     size_t max_header_size; /* a larger head: 431 */
@@ -97,6 +101,13 @@ struct httpserver_options {
      * X-Forwarded-Proto for protocol: only behind a proxy that sets them
      * (Tornado: xheaders). */
     int xheaders;
+    /* Which requests' handlers read their bodies as they arrive, a piece
+     * at a time (http_request_read_body), rather than whole before they
+     * run; called with on_request's arg. Such a request is delivered once
+     * its head has come (Tornado: a @stream_request_body handler's
+     * prepare() runs then). NULL: none. web_application_stream_body asks
+     * the route's class. */
+    httpserver_stream_fn *stream_body;
 };
 
 struct httpserver;

@@ -112,24 +112,32 @@ static void not_found_prepare(struct web_handler *h)
 static const struct web_handler_class not_found_class = {
     .name = "ErrorHandler", .prepare = not_found_prepare};
 
-void web_application_handle(struct http_request *req, void *arg)
+/* The first route whose pattern matches path, its groups in m; the
+ * not-found route if none does. */
+static const struct web_route *find_route(const struct web_application *app,
+                                          const char *path, regmatch_t *m,
+                                          size_t *ngroups)
 {
-    struct web_application *app = arg;
     static const struct web_route not_found = {"", &not_found_class, NULL};
-    const struct web_route *route = &not_found;
-    regmatch_t m[WEB_MAX_GROUPS + 1];
-    size_t ngroups = 0;
-    struct web_handler *h;
 
     for (size_t i = 0; i < app->nroutes; i++) {
-        if (regexec(&app->compiled[i], req->path, WEB_MAX_GROUPS + 1, m,
-                    0) == 0) {
-            route = &app->routes[i];
-            ngroups = app->compiled[i].re_nsub;
-            break;
+        if (regexec(&app->compiled[i], path, WEB_MAX_GROUPS + 1, m, 0) == 0) {
+            *ngroups = app->compiled[i].re_nsub;
+            return &app->routes[i];
         }
     }
-    if (!(h = web_handler_new(app, req, route, m, ngroups))) {
+    *ngroups = 0;
+    return &not_found;
+}
+
+void web_application_handle(struct http_request *req, void *arg)
+{
+    regmatch_t m[WEB_MAX_GROUPS + 1];
+    size_t ngroups;
+    const struct web_route *route = find_route(arg, req->path, m, &ngroups);
+    struct web_handler *h;
+
+    if (!(h = web_handler_new(arg, req, route, m, ngroups))) {
         log_error("%s %s: out of memory", req->method, req->uri);
         http_response_start(req, 500, "Content-Type: text/plain\r\n");
         http_response_write(req, "500 Internal Server Error\n", 26);
@@ -137,6 +145,16 @@ void web_application_handle(struct http_request *req, void *arg)
         return;
     }
     execute(h);
+}
+
+/* Routed here at the head, and again at delivery: only requests with a
+ * body are asked, and a regexec is cheap beside reading a body. */
+int web_application_stream_body(const struct http_request *req, void *arg)
+{
+    regmatch_t m[WEB_MAX_GROUPS + 1];
+    size_t ngroups;
+
+    return find_route(arg, req->path, m, &ngroups)->cls->stream_request_body;
 }
 
 /* ---- its handler is made ---- */

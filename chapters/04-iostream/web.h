@@ -87,6 +87,13 @@ struct web_handler_class {
      * waits for and web_finish() here: the server is then shutting down, or
      * nobody will read the answer. */
     web_method_fn *on_connection_close;
+    /* The class reads its request bodies itself, as they arrive: its
+     * handlers run once the head has come, and read the body with
+     * http_request_read_body(web_request(h), ...) (chapter 5:
+     * gen_web_read_body). Only with a server whose options name
+     * web_application_stream_body; else the body is read whole first, and
+     * the first read says ENODATA. Tornado: @stream_request_body. */
+    int stream_request_body;
 };
 
 /* One entry of the routing table, which ends with {0}. pattern is a POSIX
@@ -112,6 +119,10 @@ void web_application_free(struct web_application *app);
 /* The httpserver_request_fn for httpserver_new, with the application as
  * its arg. Tornado: Application.__call__. */
 void web_application_handle(struct http_request *req, void *app);
+
+/* The httpserver_options stream_body for an application: whether the
+ * class the request's route picks streams its body. */
+int web_application_stream_body(const struct http_request *req, void *app);
 
 /* ---- what a handler reads ---- */
 

@@ -186,6 +186,14 @@ void future_set_cancel_hook(struct future *f, future_cancel_fn *hook,
     f->cancel_arg = arg;
 }
 
+void future_settle(struct future *f, int error)
+{
+    if (f->state != PENDING)
+        return;
+    future_set_cancel_hook(f, NULL, NULL);
+    future_resolve(f, error, NULL);
+}
+
 /* ---- reading ---- */
 
 int future_done(const struct future *f) { return f->state != PENDING; }

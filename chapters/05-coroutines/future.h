@@ -70,6 +70,12 @@ typedef int future_cancel_fn(struct future *f, void *arg);
 void future_set_cancel_hook(struct future *f, future_cancel_fn *hook,
                             void *arg);
 
+/* The end of work whose waiter may have gone (cancelled it) first: fail
+ * f with error, or (0) resolve it with NULL, unless it is done already;
+ * its cancel hook is dropped. gen_stream.c's and gen_web.c's operations
+ * end so. */
+void future_settle(struct future *f, int error);
+
 /* Whether f is no longer pending (done, failed or cancelled). */
 int future_done(const struct future *f);
 

@@ -228,12 +228,36 @@ int gen_await(struct future *f, void **value)
         t->waiting = f;
         coro_yield(); /* back to the loop, until gen_task_wakeup */
         t->waiting = NULL;
-        if (gen_take_cancel(t))
+        /* Cancelled after f was done: f's error counts as retrieved all
+         * the same (asyncio's Task.__wakeup reads it before the
+         * cancellation replaces it), so it is not logged as lost. */
+        if (gen_take_cancel(t)) {
+            future_error(f);
             return ECANCELED;
+        }
     }
     error = future_error(f);
     if (value)
         *value = future_result(f);
+    return error;
+}
+
+/* The operation goes on, holding f: only the waiting stops. */
+static int gen_stop_waiting(struct future *f, void *arg)
+{
+    (void)arg;
+    future_settle(f, ECANCELED);
+    return 1;
+}
+
+int gen_await_operation(struct future *f)
+{
+    int error;
+
+    future_set_cancel_hook(f, gen_stop_waiting, NULL);
+    future_ref(f); /* ours, while we wait; the operation has the other */
+    error = gen_await(f, NULL);
+    future_unref(f);
     return error;
 }
 

@@ -67,6 +67,12 @@ int gen_spawn_callback(struct ioloop *loop, const char *name, gen_fn *fn,
  * logged, outside a coroutine. Tornado: await f. */
 int gen_await(struct future *f, void **value);
 
+/* Wait for the future of an operation already started, whose callback
+ * holds f (the reference passed in) and ends it with future_settle(): a
+ * cancel only stops the wait (ECANCELED), and the operation settles f
+ * later for nothing. gen_await's errors, or the operation's. */
+int gen_await_operation(struct future *f);
+
 /* Inside a coroutine: wait seconds (0: until the loop has run its due
  * timeouts). 0, or ECANCELED. Tornado: await gen.sleep(seconds). */
 int gen_sleep(double seconds);

@@ -22,18 +22,6 @@ struct gen_stream_read {
     size_t n;             /* read_bytes */
 };
 
-/* Settle f unless it is done already (cancelled), and stop its hook. */
-static void settle(struct future *f, int error)
-{
-    if (future_done(f))
-        return;
-    future_set_cancel_hook(f, NULL, NULL);
-    if (error)
-        future_set_error(f, error);
-    else
-        future_set_result(f, NULL);
-}
-
 static size_t match_delimiter(const char *data, size_t len, size_t from,
                               void *arg)
 {
@@ -71,7 +59,7 @@ static void on_read(struct iostream *s, int status, const char *data,
         return;
     if (!error && buffer_append(r->out, data, len) < 0)
         error = ENOMEM;
-    settle(r->f, error);
+    future_settle(r->f, error);
 }
 
 /* The stream is done with the record: after the read's callback, or in
@@ -81,7 +69,7 @@ static void read_free(void *arg)
 {
     struct gen_stream_read *r = arg;
 
-    settle(r->f, EPIPE);
+    future_settle(r->f, EPIPE);
     future_unref(r->f);
     free(r);
 }
@@ -93,7 +81,7 @@ static int cancel_read(struct future *f, void *arg)
 {
     struct gen_stream_read *r = arg;
 
-    settle(f, ECANCELED);
+    future_settle(f, ECANCELED);
     iostream_close(r->s);
     return 1;
 }
@@ -179,16 +167,8 @@ static void on_written(struct iostream *s, int status, void *arg)
     struct future *f = arg;
 
     (void)s;
-    settle(f, status < 0 ? (errno ? errno : EPIPE) : 0);
+    future_settle(f, status < 0 ? (errno ? errno : EPIPE) : 0);
     future_unref(f);
-}
-
-/* The bytes are queued already: the coroutine just stops waiting. */
-static int cancel_write(struct future *f, void *arg)
-{
-    (void)arg;
-    settle(f, ECANCELED);
-    return 1;
 }
 
 int gen_stream_write(struct iostream *s, const void *data, size_t len)
@@ -208,9 +188,5 @@ int gen_stream_write(struct iostream *s, const void *data, size_t len)
         future_unref(f);
         return error;
     }
-    future_set_cancel_hook(f, cancel_write, NULL);
-    future_ref(f); /* ours; the callback has the first */
-    error = gen_await(f, NULL);
-    future_unref(f);
-    return error;
+    return gen_await_operation(f); /* cancelled: the bytes still go */
 }

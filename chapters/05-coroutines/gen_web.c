@@ -54,7 +54,7 @@ static void gen_web_done(struct future *f, void *arg)
     future_unref(run->task);
     if (h) {
         slot_of(h)->run = NULL;
-        if (error && !(error == ECANCELED && run->closed))
+        if (error && !run->closed) /* gone: ECANCELED, ECONNRESET... */
             web_fail(h, "the coroutine returned: %s", strerror(error));
         else
             web_finish(h); /* frees h */
@@ -148,6 +148,53 @@ void gen_web_on_connection_close(struct web_handler *h)
         run->closed = 1;
         future_cancel(run->task);
     }
+}
+
+/* ---- a streamed body ---- */
+
+/* The connection's read has ended: the waiting coroutine wakes, unless
+ * it was cancelled. The read held f (one reference) until now. */
+static void on_body_read(struct http_request *req, int status, void *arg)
+{
+    struct future *f = arg;
+
+    (void)req;
+    future_settle(f, status);
+    future_unref(f);
+}
+
+/* Move what req->body holds to out. */
+static int take_body(struct http_request *req, struct buffer *out)
+{
+    if (buffer_append(out, buffer_data(&req->body),
+                      buffer_len(&req->body)) < 0)
+        return ENOMEM;
+    buffer_consume(&req->body, buffer_len(&req->body));
+    return 0;
+}
+
+int gen_web_read_body(struct web_handler *h, struct buffer *out)
+{
+    struct http_request *req = web_request(h);
+    struct ioloop *loop = gen_loop();
+    struct future *f;
+    int error;
+
+    if (buffer_len(&req->body) > 0) /* a whole body, or a piece kept */
+        return take_body(req, out);
+    if (!loop)
+        return EPERM;
+    if (!(f = future_new(loop)))
+        return ENOMEM;
+    if (http_request_read_body(req, on_body_read, f) < 0) {
+        error = errno; /* ENODATA: the body has all been read */
+        future_unref(f);
+        return error;
+    }
+    /* Cancelled, the piece still comes, and waits in req->body for the
+     * next call. */
+    error = gen_await_operation(f);
+    return error ? error : take_body(req, out);
 }
 
 static int gen_web_drain_timeout(struct ioloop *loop, void *arg)

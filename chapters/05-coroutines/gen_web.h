@@ -35,7 +35,8 @@
  *
  * The client goes first (web.h's on_connection_close): unlike Tornado,
  * which lets the coroutine run on, the coroutine is cancelled, so its
- * wait returns ECANCELED, which it returns; then h is finished quietly.
+ * wait returns ECANCELED (a body read: ECONNRESET), which it returns;
+ * then h is finished quietly, whatever the body returned.
  * That is what chapter 4's sleep handler did by hand, and it is what
  * lets a server's shutdown end: httpserver_free() closes every
  * connection, then gen_web_drain() runs the loop until every cancelled
@@ -49,6 +50,8 @@
 
 #include "ioloop.h"
 #include "web.h"
+
+#include "buffer.h"
 
 #include <stddef.h>
 
@@ -89,6 +92,19 @@ void gen_web_on_connection_close(struct web_handler *h);
 
 /* The class's own state (GEN_WEB_BASE's state_size bytes, zeroed). */
 void *gen_web_state(struct web_handler *h);
+
+/* Wait for the next piece of the request's body, at most 64 KiB, and
+ * append it to out. 0 with a piece; ENODATA once the body has all been
+ * read. A class with stream_request_body (web.h), behind a server that
+ * streams (httpserver_options.stream_body = web_application_stream_body),
+ * runs at the head and gets the body here as it arrives; any other gets
+ * the whole body from its first call. Errors: EMSGSIZE (past the
+ * server's max_body_size: answer 413), EBADMSG (a malformed chunk: 400),
+ * ECONNRESET or EPIPE (the client went), ECANCELED, ENOMEM, EPERM outside
+ * a coroutine. A piece that came while the coroutine was being cancelled
+ * stays for the next call. Tornado: a @stream_request_body handler's
+ * data_received(chunk), pulled by the coroutine rather than pushed. */
+int gen_web_read_body(struct web_handler *h, struct buffer *out);
 
 /* How many coroutine handlers of this thread have not ended yet. */
 size_t gen_web_running(void);

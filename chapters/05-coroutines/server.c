@@ -1,6 +1,7 @@
 /* server.c - chapter 5: the demo app with every route a coroutine
  * handler (gen_web.c): /sleep/N is a gen_sleep() in the handler's own
- * coroutine, where chapter 4 split it into a method and a timer callback.
+ * coroutine, where chapter 4 split it into a method and a timer callback,
+ * and POST /echo reads its body in its coroutine as the body arrives.
  * The rest is chapter 4's: the web layer, the HTTP server, IOStreams and
  * the IOLoop, linked, and common/'s routes' bodies and options. */
 #include "gen.h"
@@ -60,16 +61,27 @@ static int cpu_get(struct web_handler *h)
     return 0;
 }
 
-/* The body is already read: chapter 4's HTTP server reads a whole body
- * before it calls the application, and the connection's stream is its,
- * not the handler's, so there is nothing left for gen_stream_read_bytes
- * to wait for here. The answer comes from the delivered body. */
+/* POST /echo: the body is read in the coroutine as it arrives, a piece
+ * at a time (the class streams its body: see echo_handler), and written
+ * to the answer, which leaves whole, with its length, at the return. */
 static int echo_post(struct web_handler *h)
 {
-    const struct buffer *body = &web_request(h)->body;
+    struct buffer piece;
+    int err;
 
     web_set_header(h, "Content-Type", "application/octet-stream");
-    return web_write(h, buffer_data(body), buffer_len(body)) < 0 ? errno : 0;
+    buffer_init(&piece);
+    while (!(err = gen_web_read_body(h, &piece))) {
+        if (web_write(h, buffer_data(&piece), buffer_len(&piece)) < 0)
+            err = errno;
+        buffer_consume(&piece, buffer_len(&piece));
+        if (err)
+            break;
+    }
+    buffer_free(&piece);
+    if (err == EMSGSIZE || err == EBADMSG)
+        return web_send_error(h, err == EMSGSIZE ? 413 : 400), 0;
+    return err == ENODATA ? 0 : err;
 }
 
 /* /sleep/N: one wait in the middle of the method. A client that goes
@@ -99,8 +111,10 @@ static const struct gen_web_class pid_handler =
     CLASS("PidHandler", get, pid_get);
 static const struct gen_web_class cpu_handler =
     CLASS("CpuHandler", get, cpu_get);
-static const struct gen_web_class echo_handler =
-    CLASS("EchoHandler", post, echo_post);
+static const struct gen_web_class echo_handler = {
+    .base = {.name = "EchoHandler", .post = gen_web_post, GEN_WEB_BASE(0),
+             .stream_request_body = 1},
+    .post = echo_post};
 static const struct gen_web_class sleep_handler =
     CLASS("SleepHandler", get, sleep_get);
 
@@ -118,6 +132,9 @@ int main(int argc, char **argv)
 {
     const char *backend = "epoll";
     struct server_config config = SERVER_CONFIG_DEFAULT;
+    /* /echo's class reads its body itself, as it arrives. */
+    const struct httpserver_options http_options = {
+        .stream_body = web_application_stream_body};
     int drain = 5;
     const struct args_option options[] = {
         SERVER_OPTIONS(config),
@@ -142,7 +159,8 @@ int main(int argc, char **argv)
     if (server_catch_signals() < 0)
         die("cannot install signal handlers");
     if (!(app = web_application_new(loop, routes)) ||
-        !(srv = httpserver_new(loop, NULL, web_application_handle, app)))
+        !(srv = httpserver_new(loop, &http_options, web_application_handle,
+                              app)))
         die("cannot create the application");
     if (httpserver_listen(srv, config.host, config.port) < 0)
         die("cannot listen on %s:%d", config.host, config.port);

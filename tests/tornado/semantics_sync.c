@@ -170,14 +170,14 @@ static int sc_queue_putters_fifo(void *arg, void **result)
 
 static int producer(void *arg, void **result)
 {
-    static char names_[2][3][4];
+    static char names_[2][3][24];
     int p = AS_INT(arg);
 
     (void)result;
     for (int i = 0; i < 3; i++) {
         char *item = names_[p - 1][i];
         int err;
-        snprintf(item, 4, "%d-%d", p, i);
+        snprintf(item, sizeof names_[0][0], "%d-%d", p, i);
         if ((err = await_unref(queue_put(q, item, 0), NULL)))
             return err;
         say("producer %d put %s", p, item);

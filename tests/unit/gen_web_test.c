@@ -1,7 +1,7 @@
 /* gen_web_test.c - chapter 5's coroutine handlers (gen_web.c): a server
  * of test-only routes for tests/05-server.bats (an error returned is a
  * 500 through write_error; a body that finishes h itself; a client gone
- * mid-wait), and a unit case. */
+ * mid-wait; a body read streamed or whole), and a unit case. */
 #include "gen.h"
 #include "gen_web.h"
 #include "test_server.h"
@@ -55,6 +55,25 @@ static int nap_get(struct web_handler *h)
     return 0;
 }
 
+/* Reads the body with gen_web_read_body and says in how many pieces it
+ * came: streamed (/pieces) a piece per 64 KiB, whole (/whole) one. */
+static int pieces_post(struct web_handler *h)
+{
+    struct buffer body;
+    int err, pieces = 0;
+
+    buffer_init(&body);
+    while (!(err = gen_web_read_body(h, &body)))
+        pieces++;
+    if (err == ENODATA)
+        web_printf(h, "%d pieces, %zu bytes\n", pieces, buffer_len(&body));
+    else
+        log_info("pieces: the read failed after %d: %s", pieces,
+                 strerror(err));
+    buffer_free(&body);
+    return err == ENODATA ? 0 : err;
+}
+
 static const struct gen_web_class fail_class = {
     .base = {.name = "FailHandler", .get = gen_web_get,
              .write_error = fail_write_error, GEN_WEB_BASE(0)},
@@ -67,7 +86,17 @@ static const struct gen_web_class nap_class = {
              GEN_WEB_BASE(sizeof(struct nap_state))},
     .get = nap_get};
 
+static const struct gen_web_class pieces_class = {
+    .base = {.name = "PiecesHandler", .post = gen_web_post, GEN_WEB_BASE(0),
+             .stream_request_body = 1},
+    .post = pieces_post};
+static const struct gen_web_class whole_class = {
+    .base = {.name = "WholeHandler", .post = gen_web_post, GEN_WEB_BASE(0)},
+    .post = pieces_post};
+
 static const struct web_route routes[] = {
+    {"/pieces", &pieces_class.base, NULL},
+    {"/whole", &whole_class.base, NULL},
     {"/fail", &fail_class.base, NULL},
     {"/teapot", &teapot_class.base, NULL},
     {"/nap", &nap_class.base, NULL},

@@ -43,6 +43,9 @@ static int test_server_serve(int argc, char **argv, const char *name,
 {
     struct server_config config = SERVER_CONFIG_DEFAULT;
     const struct args_option options[] = {SERVER_OPTIONS(config), {0}};
+    /* Classes with stream_request_body get their bodies as they come. */
+    const struct httpserver_options http_options = {
+        .stream_body = web_application_stream_body};
     enum args_status status = args_parse(argc, argv, about, options);
     struct web_application *app;
     struct httpserver *srv;
@@ -56,8 +59,8 @@ static int test_server_serve(int argc, char **argv, const char *name,
     if (server_catch_signals() < 0)
         die("signals");
     if (!(app = web_application_new(test_server_loop, routes)) ||
-        !(srv = httpserver_new(test_server_loop, NULL, web_application_handle,
-                               app)) ||
+        !(srv = httpserver_new(test_server_loop, &http_options,
+                               web_application_handle, app)) ||
         httpserver_listen(srv, config.host, config.port) < 0)
         die("cannot listen on %s:%d", config.host, config.port);
     printf("listening on http://%s:%d\n", config.host, httpserver_port(srv));
