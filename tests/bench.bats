@@ -221,6 +221,25 @@ EOF
     [[ "$output" =~ keep-alive\ +nginx\ \(1\ worker\)\ +70.0k\ +56.0k\ +1.25\ +8.00\ +10.0\ +1.25 ]]
 }
 
+@test "bench: report.awk prints the HTTP clients' table with client CPU ratios to the first row" {
+    local t=$'\t'
+    cat >"$T/clients.tsv" <<EOF
+S${t}g${t}HTTP clients: 5,000 GETs of / from chapter 4's server
+K${t}g${t}fetch (pooled)${t}5000${t}9000${t}20.00${t}10.00${t}10${t}keep-alive
+K${t}g${t}tornado AsyncHTTPClient${t}5000${t}900${t}400.00${t}30.00${t}-${t}a connection per request
+N${t}g${t}curl (one connection)${t}curl not installed
+EOF
+    run awk -f "$TOP/tests/bench/report.awk" -v format=text -v only=g "$T/clients.tsv"
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" == "== HTTP clients: 5,000 GETs of / from chapter 4's server" ]]
+    [[ "${lines[1]}" == *"client µs/req"*"server µs/req"* ]]
+    [[ "$output" =~ fetch\ \(pooled\)\ +5000\ +9000\ +20.0\ +1.00\ +10.0\ +10\ +keep-alive ]]
+    [[ "$output" =~ tornado\ AsyncHTTPClient\ +5000\ +900\ +400\ +20.0\ +30.0 ]]
+    [[ "$output" == *"curl not installed"* ]]
+    run awk -f "$TOP/tests/bench/report.awk" -v format=md "$T/clients.tsv"
+    [[ "$output" == *"| fetch (pooled) | 5000 | 9000 | 20.0 | 1.00 | 10.0 | 10 | keep-alive |"* ]]
+}
+
 @test "bench: median.awk keeps each server's median round of scenario a, in its first round's place" {
     local t=$'\t'
     cat >"$T/rounds.tsv" <<EOF

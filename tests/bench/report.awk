@@ -25,7 +25,7 @@
 # one process, else the first row. Plain POSIX awk (mawk works).
 BEGIN { FS = "\t" }
 $1 == "S" { ns++; sid[ns] = $2; stitle[$2] = $3 }
-$1 == "R" || $1 == "M" || $1 == "N" || $1 == "C" || $1 == "X" {
+$1 == "R" || $1 == "M" || $1 == "N" || $1 == "C" || $1 == "X" || $1 == "K" {
     n = ++rows[$2]
     kind[$2, n] = $1
     for (i = 3; i <= NF; i++) f[$2, n, i - 2] = $i
@@ -223,6 +223,37 @@ function switch_table(s,    n, r, nc) {
     wid[1] = 20
 }
 
+# HTTP clients (K rows): requests/s and the client's CPU per request, with
+# its ratio to the first measured row (chapter 5's fetch over its pool).
+function client_fetch_table(s,    n, r, nc, i) {
+    r = 0
+    for (n = 1; n <= rows[s] && !r; n++) if (kind[s, n] == "K") r = n
+    split("7 8 14 6 14 6", wid_, " ")
+    for (n = 1; n <= 6; n++) wid[n + 1] = wid_[n]
+    wid[1] = 26
+    nc = 8
+    c[1] = "client"; c[2] = "N"; c[3] = "req/s"; c[4] = "client us/req"; c[5] = "x"
+    c[6] = "server us/req"; c[7] = "conns"; c[8] = "note"
+    if (format == "md") {
+        c[4] = "client CPU per request (us)"; c[5] = "vs " (r ? f[s, r, 1] : "-")
+        c[6] = "server CPU per request (us)"; c[7] = "connections opened"
+    }
+    emit(nc, 1); rule(nc)
+    for (n = 1; n <= rows[s]; n++) {
+        c[1] = f[s, n, 1]
+        if (kind[s, n] == "N") {
+            for (i = 2; i <= 7; i++) c[i] = "-"
+            c[8] = f[s, n, 2]
+        } else {
+            c[2] = f[s, n, 2]; c[3] = f[s, n, 3]; c[4] = us(f[s, n, 4])
+            c[5] = ratio(f[s, n, 4], f[s, r, 4]); c[6] = us(f[s, n, 5])
+            c[7] = f[s, n, 6]; c[8] = f[s, n, 7]
+        }
+        emit(nc)
+    }
+    wid[1] = 20
+}
+
 # The measured row of server name in scenario s, or 0.
 function row_of(s, name,    n) {
     for (n = 1; n <= rows[s]; n++)
@@ -301,11 +332,12 @@ END {
     }
     if (format == "text") {
         if (!(only in stitle)) exit
-        if (only == "e" || only == "f") printf "\n== %s\n", stitle[only]
+        if (only == "e" || only == "f" || only == "g") printf "\n== %s\n", stitle[only]
         else title(only)
         if (only == "d") memory_table(only)
         else if (only == "e") coro_table(only)
         else if (only == "f") switch_table(only)
+        else if (only == "g") client_fetch_table(only)
         else load_table(only)
         if (only == "aw" && ("a" in stitle)) {
             print "\n== CPU per request under each client (ratios: to nginx (1 worker) under the same client)"
@@ -322,6 +354,14 @@ END {
             printf "The goal is at most 1.1 on hello world.\n\n"
             versus_table()
             done_versus = 1
+        }
+        if (sid[k] == "g") {
+            printf "\n### %s\n\n", stitle[sid[k]]
+            print "Requests per second over the client's wall time; the client's CPU per"
+            print "request (user + system, from bash's time), with its ratio to the first"
+            print "row; the server's CPU per request over the same run.\n"
+            client_fetch_table(sid[k])
+            continue
         }
         if (sid[k] == "e" || sid[k] == "f") {
             printf "\n### %s\n\n", stitle[sid[k]]
