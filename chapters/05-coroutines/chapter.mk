@@ -87,3 +87,24 @@ $(TORNADO_BINS): $(BUILD)/tests/tornado/%: $(BUILD)/tests/tornado/%.o \
 $(BUILD)/tests/tornado/%.o: CPPFLAGS += -Ichapters/05-coroutines \
                                         -Ichapters/03-ioloop -Itests/tornado
 PROGRAMS += $(TORNADO_BINS)
+
+# ---- the HTTP client (issue 11) ----
+# resolver.c: getaddrinfo on threads, answers back through the loop.
+# httpclient_url.c: URLs and Locations; httpclient_conn.c: one
+# connection's exchanges; httpclient.c: fetch, the queue, the pool.
+CH05_OBJ += $(CH05)/resolver.o $(CH05)/httpclient_url.o \
+            $(CH05)/httpclient_conn.o $(CH05)/httpclient.o
+
+# fetch: URLs fetched at once on one loop, a status line each.
+$(CH05)/fetch: $(CH05)/fetch.o $(CH05_OBJ) $(CH04_OBJ) $(CH03_OBJ) \
+               $(COMMON_OBJ)
+	$(LINK)
+PROGRAMS += $(CH05)/fetch
+
+# tests/unit/httpclient_test.c: the client's unit cases, and with --port a
+# server of test routes (redirects, chunks, a peer's port) for
+# tests/05-httpclient.bats.
+UNIT_OBJS_httpclient_test := $(CH05_OBJ) $(CH04_OBJ) $(CH03_OBJ)
+$(BUILD)/tests/unit/httpclient_test.o: CPPFLAGS += -Ichapters/05-coroutines \
+                                                   -Ichapters/04-iostream \
+                                                   -Ichapters/03-ioloop
