@@ -25,7 +25,7 @@ static size_t url_scheme_len(const char *s)
 
     if (!isalpha((unsigned char)s[0]))
         return 0;
-    while (isalnum((unsigned char)s[i]) || strchr("+-.", s[i]))
+    while (s[i] && (isalnum((unsigned char)s[i]) || strchr("+-.", s[i])))
         i++;
     return s[i] == ':' ? i + 1 : 0;
 }
