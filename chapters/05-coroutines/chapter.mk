@@ -59,6 +59,13 @@ CH05_OBJ += $(CH05)/gen_stream.o
 # gen_web.c: handler methods that are coroutines, on chapter 4's web.c.
 CH05_OBJ += $(CH05)/gen_web.o
 
+# The HTTP client (issue 11; the section at the end of this file):
+# resolver.c, getaddrinfo on threads, answers back through the loop;
+# httpclient_url.c, URLs and Locations; httpclient_conn.c, one
+# connection's exchanges; httpclient.c, fetch, the queue, the pool.
+CH05_OBJ += $(CH05)/resolver.o $(CH05)/httpclient_url.o \
+            $(CH05)/httpclient_conn.o $(CH05)/httpclient.o
+
 # tests/unit/gen_stream_test.c: coroutine streams over socketpairs.
 UNIT_OBJS_gen_stream_test := $(CH05_OBJ) $(CH04_OBJ) $(CH03_OBJ)
 $(BUILD)/tests/unit/gen_stream_test.o: CPPFLAGS += -Ichapters/05-coroutines \
@@ -89,11 +96,8 @@ $(BUILD)/tests/tornado/%.o: CPPFLAGS += -Ichapters/05-coroutines \
 PROGRAMS += $(TORNADO_BINS)
 
 # ---- the HTTP client (issue 11) ----
-# resolver.c: getaddrinfo on threads, answers back through the loop.
-# httpclient_url.c: URLs and Locations; httpclient_conn.c: one
-# connection's exchanges; httpclient.c: fetch, the queue, the pool.
-CH05_OBJ += $(CH05)/resolver.o $(CH05)/httpclient_url.o \
-            $(CH05)/httpclient_conn.o $(CH05)/httpclient.o
+# (Its objects join CH05_OBJ above, before the server's rule, whose
+# prerequisites make reads at once.)
 
 # fetch: URLs fetched at once on one loop, a status line each.
 $(CH05)/fetch: $(CH05)/fetch.o $(CH05_OBJ) $(CH04_OBJ) $(CH03_OBJ) \
