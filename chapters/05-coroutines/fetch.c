@@ -23,10 +23,11 @@
 #include <string.h>
 
 struct fetch_options {
-    const char *method, *data;
+    const char *method, *data, *output;
+    struct buffer body_file; /* -d @FILE: the file's bytes */
     struct args_list headers;
     int verbose, body, stats, no_pool, max_clients, max_redirects;
-    int timeout_ms, connect_timeout_ms, no_redirects;
+    int timeout_ms, connect_timeout_ms, no_redirects, max_body;
 };
 
 /* What main hands the coroutine. */
@@ -53,6 +54,41 @@ static void fetch_print(const struct fetch_options *o, const char *url,
         fwrite(buffer_data(&r->body), 1, buffer_len(&r->body), stdout);
 }
 
+/* -o FILE: every body, one after another, for a checksum. */
+static int fetch_save(const char *path, const struct httpclient_response *r,
+                      int first)
+{
+    FILE *out = fopen(path, first ? "wb" : "ab");
+    int ok = out && fwrite(buffer_data(&r->body), 1, buffer_len(&r->body),
+                           out) == buffer_len(&r->body);
+
+    if (out && fclose(out) != 0)
+        ok = 0;
+    if (!ok)
+        log_error_errno(path);
+    return ok ? 0 : -1;
+}
+
+/* -d @FILE: the body is the file's bytes (as curl's -d @FILE, but
+ * exactly, newlines and all). */
+static int fetch_load(const char *path, struct buffer *out)
+{
+    FILE *in = fopen(path, "rb");
+    size_t n = 1;
+
+    while (in && n > 0 && buffer_reserve(out, 65536) == 0) {
+        n = fread(buffer_tail(out), 1, buffer_space(out), in);
+        buffer_commit(out, n);
+    }
+    if (!in || ferror(in) || n > 0) {
+        if (in)
+            fclose(in);
+        return -1;
+    }
+    fclose(in);
+    return 0;
+}
+
 static struct future *fetch_one(struct fetch_run *run, const char *url)
 {
     const struct fetch_options *o = run->o;
@@ -61,8 +97,14 @@ static struct future *fetch_one(struct fetch_run *run, const char *url)
     req.url = url;
     req.method = o->method ? o->method : o->data ? "POST" : "GET";
     req.headers = o->headers.items;
-    req.body = o->data;
-    req.body_len = o->data ? strlen(o->data) : 0;
+    if (o->data && o->data[0] == '@') {
+        req.body = buffer_data(&o->body_file);
+        req.body_len = buffer_len(&o->body_file);
+    } else {
+        req.body = o->data;
+        req.body_len = o->data ? strlen(o->data) : 0;
+    }
+    req.max_body_size = (size_t)o->max_body;
     req.request_timeout = o->timeout_ms / 1000.0;
     req.connect_timeout = o->connect_timeout_ms / 1000.0;
     req.follow_redirects = !o->no_redirects;
@@ -92,6 +134,8 @@ static int fetch_all(void *arg, void **result)
         } else {
             fetch_print(run->o, run->urls[i], r);
             failed |= r->code >= 599;
+            if (run->o->output && fetch_save(run->o->output, r, i == 0) < 0)
+                failed = 1;
             httpclient_response_free(r);
         }
         future_unref(futures[i]);
@@ -131,7 +175,12 @@ int main(int argc, char **argv)
     const struct args_option options[] = {
         {"-X, --method", ARGS_STRING, &o.method, "METHOD",
          "the request method (default GET, or POST with --data)", 0, 0, NULL},
-        {"-d, --data", ARGS_STRING, &o.data, "BODY", "send BODY", 0, 0, NULL},
+        {"-d, --data", ARGS_STRING, &o.data, "BODY",
+         "send BODY, or the bytes of FILE for @FILE", 0, 0, NULL},
+        {"-o, --output", ARGS_STRING, &o.output, "FILE",
+         "write every body to FILE, in argument order", 0, 0, NULL},
+        {"--max-body", ARGS_INT, &o.max_body, "BYTES",
+         "a longer body is a 599 (default 100 MiB)", 0, 2000000000, NULL},
         {"-H, --header", ARGS_LIST, &o.headers, "'NAME: VALUE'",
          "add a header line (repeatable)", 0, 0, NULL},
         {"-v, --verbose", ARGS_FLAG, &o.verbose, NULL,
@@ -170,6 +219,9 @@ int main(int argc, char **argv)
     case ARGS_OK: break;
     }
     log_setup("fetch");
+    buffer_init(&o.body_file);
+    if (o.data && o.data[0] == '@' && fetch_load(o.data + 1, &o.body_file))
+        die("cannot read %s", o.data + 1);
     copts.max_clients = o.max_clients;
     copts.max_idle_per_host = o.no_pool ? HTTPCLIENT_NO_POOL : 0;
     if (!(loop = ioloop_new(NULL)) ||
@@ -185,5 +237,6 @@ int main(int argc, char **argv)
     httpclient_free(run.client);
     fetch_one_turn(loop); /* what httpclient_free() left to the loop */
     ioloop_free(loop);
+    buffer_free(&o.body_file);
     return err || failed ? 1 : 0;
 }
