@@ -50,7 +50,7 @@ static void fetch_print(const struct fetch_options *o, const char *url,
         for (size_t i = 0; i < r->nheaders; i++)
             printf("  %s: %s\n", r->headers[i].name, r->headers[i].value);
     }
-    if (o->body)
+    if (o->body && buffer_len(&r->body)) /* an empty buffer's data is NULL */
         fwrite(buffer_data(&r->body), 1, buffer_len(&r->body), stdout);
 }
 
@@ -59,8 +59,8 @@ static int fetch_save(const char *path, const struct httpclient_response *r,
                       int first)
 {
     FILE *out = fopen(path, first ? "wb" : "ab");
-    int ok = out && fwrite(buffer_data(&r->body), 1, buffer_len(&r->body),
-                           out) == buffer_len(&r->body);
+    size_t n = buffer_len(&r->body);
+    int ok = out && (n == 0 || fwrite(buffer_data(&r->body), 1, n, out) == n);
 
     if (out && fclose(out) != 0)
         ok = 0;

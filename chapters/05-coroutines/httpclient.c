@@ -427,7 +427,7 @@ static int fetch_format(const struct httpclient_fetch *f, struct buffer *out)
         (has_body &&
          buffer_printf(out, "Content-Length: %zu\r\n", f->body_len) < 0) ||
         buffer_printf(out, "%s\r\n", f->extra) < 0 ||
-        buffer_append(out, f->body, f->body_len) < 0)
+        (f->body_len && buffer_append(out, f->body, f->body_len) < 0))
         return -1;
     return 0;
 }

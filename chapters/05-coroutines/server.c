@@ -109,6 +109,8 @@ static int fetch_relay(struct web_handler *h,
     }
     web_set_status(h, r->code);
     web_set_header(h, "Content-Type", type ? type : "text/plain");
+    if (buffer_len(&r->body) == 0) /* its data is NULL then */
+        return 0;
     return web_write(h, buffer_data(&r->body), buffer_len(&r->body)) < 0
                ? errno
                : 0;
