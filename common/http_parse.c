@@ -452,6 +452,20 @@ static int parse_framing(struct http_framing *m)
     return 0;
 }
 
+/* Parse a head's framing (either kind of head) into its fields. */
+static int frame_head(const struct http_header *headers, size_t n,
+                      int version, int64_t *content_length, int *chunked,
+                      int *keep_alive)
+{
+    struct http_framing m = {.headers = headers, .n = n, .version = version};
+    int status = parse_framing(&m);
+
+    *content_length = m.content_length;
+    *chunked = m.chunked;
+    *keep_alive = m.keep_alive;
+    return status;
+}
+
 /* ---- the entry points ---- */
 
 void http_head_parser_init(struct http_head_parser *p)
@@ -473,7 +487,6 @@ static int parse_complete_head(const struct http_head_parser *p,
                                struct http_request_head *head)
 {
     struct http_fields f = {head->headers, &head->nheaders, max_headers_of(p)};
-    struct http_framing m;
     int status;
 
     if (end > p->max_head_size)
@@ -486,14 +499,9 @@ static int parse_complete_head(const struct http_head_parser *p,
                               parse_request_line, head, &f)) ||
         (status = check_host(head)))
         return status;
-    m = (struct http_framing){.headers = head->headers, .n = head->nheaders,
-                              .version = head->version};
-    if ((status = parse_framing(&m)))
-        return status;
-    head->content_length = m.content_length;
-    head->chunked = m.chunked;
-    head->keep_alive = m.keep_alive;
-    return 0;
+    return frame_head(head->headers, head->nheaders, head->version,
+                      &head->content_length, &head->chunked,
+                      &head->keep_alive);
 }
 
 /* Parses a complete head of end bytes into head; 0 or a status. */
@@ -577,7 +585,6 @@ static int complete_response(const struct http_head_parser *p,
 {
     struct http_response_head *head = arg;
     struct http_fields f = {head->headers, &head->nheaders, max_headers_of(p)};
-    struct http_framing m;
     int status;
 
     if (end > p->max_head_size)
@@ -589,14 +596,9 @@ static int complete_response(const struct http_head_parser *p,
         return STATUS_BAD_REQUEST;
     if ((status = parse_lines(buf, 0, end, parse_status_line, head, &f)))
         return status;
-    m = (struct http_framing){.headers = head->headers, .n = head->nheaders,
-                              .version = head->version};
-    if ((status = parse_framing(&m)))
-        return status;
-    head->content_length = m.content_length;
-    head->chunked = m.chunked;
-    head->keep_alive = m.keep_alive;
-    return 0;
+    return frame_head(head->headers, head->nheaders, head->version,
+                      &head->content_length, &head->chunked,
+                      &head->keep_alive);
 }
 
 enum http_parse_status http_parse_response_head(struct http_head_parser *p,

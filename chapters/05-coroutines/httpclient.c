@@ -6,6 +6,7 @@
 #include "httpclient.h"
 
 #include "httpclient_conn.h"
+#include "httpclient_response.h"
 #include "httpclient_url.h"
 #include "resolver.h"
 
@@ -103,48 +104,6 @@ static void list_remove(struct fetch_list *l, struct httpclient_fetch *f)
         l->tail = f->prev;
     f->prev = f->next = NULL;
     l->n--;
-}
-
-/* ---- responses ---- */
-
-const char *httpclient_response_header(const struct httpclient_response *r,
-                                       const char *name)
-{
-    for (size_t i = 0; i < r->nheaders; i++)
-        if (strcasecmp(r->headers[i].name, name) == 0)
-            return r->headers[i].value;
-    return NULL;
-}
-
-void httpclient_response_free(struct httpclient_response *r)
-{
-    if (!r)
-        return;
-    for (size_t i = 0; i < r->nheaders; i++) {
-        free(r->headers[i].name);
-        free(r->headers[i].value);
-    }
-    free(r->headers);
-    free(r->reason);
-    free(r->effective_url);
-    buffer_free(&r->body);
-    free(r);
-}
-
-/* A 599: no answer, and why. NULL if even that cannot be had. */
-static struct httpclient_response *response_599(const char *why)
-{
-    struct httpclient_response *r = calloc(1, sizeof *r);
-
-    if (!r)
-        return NULL;
-    r->code = 599;
-    buffer_init(&r->body);
-    if (!(r->reason = strdup(why))) {
-        free(r);
-        return NULL;
-    }
-    return r;
 }
 
 /* ---- the pool of idle connections ---- */
@@ -282,7 +241,7 @@ static void fetch_finish(struct httpclient_fetch *f,
 
 static void fetch_fail(struct httpclient_fetch *f, const char *why)
 {
-    fetch_finish(f, response_599(why));
+    fetch_finish(f, httpclient_response_599(why));
 }
 
 /* future_cancel() on a fetch's future: drop the fetch. Tornado has no

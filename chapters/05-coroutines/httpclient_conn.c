@@ -3,6 +3,8 @@
  * its body reader. Tornado: simple_httpclient._HTTPConnection. */
 #include "httpclient_conn.h"
 
+#include "httpclient_response.h"
+
 #include "http1body.h"
 #include "iostream.h"
 
@@ -290,47 +292,6 @@ static void conn_read_body(struct httpclient_conn *c,
 
 /* ---- the head ---- */
 
-static char *conn_dup(const char *s, size_t n)
-{
-    char *copy = malloc(n + 1);
-
-    if (copy) {
-        memcpy(copy, s, n);
-        copy[n] = '\0';
-    }
-    return copy;
-}
-
-/* The response's own copies of the code, reason and header fields. */
-static struct httpclient_response *
-conn_make_response(const struct http_response_head *head)
-{
-    struct httpclient_response *r = calloc(1, sizeof *r);
-
-    if (!r)
-        return NULL;
-    r->code = head->code;
-    buffer_init(&r->body);
-    r->reason = conn_dup(head->reason, head->reason_len);
-    r->headers = calloc(head->nheaders ? head->nheaders : 1,
-                        sizeof *r->headers);
-    if (!r->reason || !r->headers) {
-        httpclient_response_free(r);
-        return NULL;
-    }
-    for (size_t i = 0; i < head->nheaders; i++, r->nheaders++) {
-        const struct http_header *h = &head->headers[i];
-        r->headers[i].name = conn_dup(h->name, h->name_len);
-        r->headers[i].value = conn_dup(h->value, h->value_len);
-        if (!r->headers[i].name || !r->headers[i].value) {
-            r->nheaders++; /* so that free sees this one's half */
-            httpclient_response_free(r);
-            return NULL;
-        }
-    }
-    return r;
-}
-
 static int conn_read_head(struct httpclient_conn *c);
 
 static void conn_on_head(struct iostream *s, int status, const char *data,
@@ -361,7 +322,7 @@ static void conn_on_head(struct iostream *s, int status, const char *data,
             conn_finish(c, strerror(errno), 0);
     } else if (head->code == 101) {
         conn_finish(c, "Malformed HTTP response: unexpected 101", 0);
-    } else if (!(c->response = conn_make_response(head))) {
+    } else if (!(c->response = httpclient_response_from_head(head))) {
         conn_finish(c, "Out of memory reading the head", 0);
     } else {
         conn_read_body(c, head);

@@ -30,17 +30,6 @@ static size_t url_scheme_len(const char *s)
     return s[i] == ':' ? i + 1 : 0;
 }
 
-static char *url_dup(const char *s, size_t n)
-{
-    char *copy = malloc(n + 1);
-
-    if (copy) {
-        memcpy(copy, s, n);
-        copy[n] = '\0';
-    }
-    return copy;
-}
-
 /* host[:port] or [v6][:port] into u->host and u->port; -1 if malformed. */
 static int url_parse_authority(const char *a, size_t len,
                                struct httpclient_url *u)
@@ -78,7 +67,7 @@ static int url_parse_authority(const char *a, size_t len,
     if (host_len == 0 || memchr(host, '@', host_len))
         return -1; /* no host, or userinfo, which we do not send */
     u->port = (int)port;
-    u->host = url_dup(host, host_len);
+    u->host = strndup(host, host_len);
     return 0;
 }
 
@@ -108,7 +97,7 @@ int httpclient_url_parse(const char *url, struct httpclient_url *u,
         return -1;
     path_len = strcspn(path, "#"); /* the fragment stays with the client */
     if (u->host)
-        u->authority = url_dup(authority, (size_t)(path - authority));
+        u->authority = strndup(authority, (size_t)(path - authority));
     if (u->authority && (u->target = malloc(path_len + 2)))
         snprintf(u->target, path_len + 2, "%s%.*s",
                  path[0] == '/' ? "" : "/", (int)path_len, path);
@@ -199,7 +188,7 @@ char *httpclient_url_join(const char *base, const char *ref)
         return url;
     }
     if (ref[0] == '\0' || ref[0] == '#') /* the same document */
-        return url_dup(base, authority + strcspn(base + authority, "#"));
+        return strndup(base, authority + strcspn(base + authority, "#"));
     if (ref[0] == '/')
         return url_compose(base, 0, ref);
     if (ref[0] == '?')
