@@ -62,10 +62,12 @@ CH05_OBJ += $(CH05)/gen_web.o
 # The HTTP client (issue 11; the section at the end of this file):
 # resolver.c, getaddrinfo on threads, answers back through the loop;
 # httpclient_url.c, URLs and Locations; httpclient_response.c, the
-# responses; httpclient_conn.c, one connection's exchanges;
-# httpclient.c, fetch, the queue, the pool.
+# responses; httpclient_request.c, requests checked and written;
+# httpclient_conn.c, one connection's exchanges; httpclient_pool.c, the
+# idle ones; httpclient.c, fetch, the queue, timeouts, redirects.
 CH05_OBJ += $(CH05)/resolver.o $(CH05)/httpclient_url.o \
-            $(CH05)/httpclient_response.o \
+            $(CH05)/httpclient_response.o $(CH05)/httpclient_request.o \
+            $(CH05)/httpclient_pool.o \
             $(CH05)/httpclient_conn.o $(CH05)/httpclient.o
 
 # tests/unit/gen_stream_test.c: coroutine streams over socketpairs.

@@ -1,11 +1,13 @@
 /* httpclient.c - AsyncHTTPClient.fetch: the queue of fetches under
  * max_clients, each fetch's timeouts, redirects and one retry, the idle
- * pool of connections per host:port, and the responses. One exchange on
+ * pool (httpclient_pool.c) of connections per host:port. One exchange on
  * one connection is httpclient_conn.c's. Tornado: simple_httpclient.
  * SimpleAsyncHTTPClient and _HTTPConnection.finish. */
 #include "httpclient.h"
 
 #include "httpclient_conn.h"
+#include "httpclient_pool.h"
+#include "httpclient_request.h"
 #include "httpclient_response.h"
 #include "httpclient_url.h"
 #include "resolver.h"
@@ -49,15 +51,6 @@ struct httpclient_fetch {
     int reused, retried;
 };
 
-/* An idle connection in the pool. */
-struct httpclient_idle {
-    struct httpclient *client;
-    struct httpclient_conn *conn;
-    char *key;
-    ioloop_timeout timer;
-    struct httpclient_idle *prev, *next;
-};
-
 struct fetch_list {
     struct httpclient_fetch *head, *tail;
     int n;
@@ -68,7 +61,7 @@ struct httpclient {
     struct httpclient_options opts;
     struct resolver *resolver;
     struct fetch_list queue, active;
-    struct httpclient_idle *idle;
+    struct httpclient_pool *pool;
     struct httpclient_stats stats;
     int closing;
 };
@@ -104,84 +97,6 @@ static void list_remove(struct fetch_list *l, struct httpclient_fetch *f)
         l->tail = f->prev;
     f->prev = f->next = NULL;
     l->n--;
-}
-
-/* ---- the pool of idle connections ---- */
-
-static void idle_free(struct httpclient_idle *e)
-{
-    struct httpclient *client = e->client;
-
-    if (e->prev)
-        e->prev->next = e->next;
-    else
-        client->idle = e->next;
-    if (e->next)
-        e->next->prev = e->prev;
-    if (e->timer)
-        ioloop_remove_timeout(client->loop, e->timer);
-    httpclient_conn_free(e->conn);
-    free(e->key);
-    free(e);
-}
-
-/* The server closed an idle connection, as it may at any time. */
-static void idle_on_close(void *arg, struct httpclient_conn *c)
-{
-    (void)c;
-    idle_free(arg);
-}
-
-static int idle_on_timeout(struct ioloop *loop, void *arg)
-{
-    struct httpclient_idle *e = arg;
-
-    (void)loop;
-    e->timer = 0;
-    idle_free(e);
-    return 0;
-}
-
-/* Keep c for key's next request, if the pool has room; else close it. */
-static void idle_put(struct httpclient *client, struct httpclient_conn *c,
-                     const char *key)
-{
-    struct httpclient_idle *e;
-    int same = 0;
-
-    for (e = client->idle; e; e = e->next)
-        same += strcmp(e->key, key) == 0;
-    if (client->closing || same >= client->opts.max_idle_per_host ||
-        !(e = calloc(1, sizeof *e)) || !(e->key = strdup(key))) {
-        if (e)
-            free(e);
-        httpclient_conn_free(c);
-        return;
-    }
-    e->client = client;
-    e->conn = c;
-    e->timer = ioloop_call_later(client->loop, client->opts.idle_timeout,
-                                 idle_on_timeout, e);
-    e->next = client->idle; /* newest first: the warmest is reused */
-    if (e->next)
-        e->next->prev = e;
-    client->idle = e;
-    httpclient_conn_idle(c, idle_on_close, e);
-}
-
-/* An idle connection to key, taken out of the pool, or NULL. */
-static struct httpclient_conn *idle_take(struct httpclient *client,
-                                         const char *key)
-{
-    for (struct httpclient_idle *e = client->idle; e; e = e->next) {
-        if (strcmp(e->key, key) != 0)
-            continue;
-        struct httpclient_conn *c = e->conn;
-        e->conn = NULL; /* idle_free keeps it open */
-        idle_free(e);
-        return c;
-    }
-    return NULL;
 }
 
 /* ---- the end of a fetch ---- */
@@ -357,7 +272,7 @@ static void fetch_on_response(void *arg, struct httpclient_conn *c,
         return;
     }
     if (res->reusable && f->client->opts.max_idle_per_host > 0)
-        idle_put(f->client, c, f->key);
+        httpclient_pool_put(f->client->pool, c, f->key);
     else
         httpclient_conn_free(c);
     if ((location = fetch_redirect_to(f, r))) {
@@ -372,25 +287,6 @@ static void fetch_on_response(void *arg, struct httpclient_conn *c,
     fetch_finish(f, r);
 }
 
-/* The request's head and body, as they go on the wire. */
-static int fetch_format(const struct httpclient_fetch *f, struct buffer *out)
-{
-    int has_body = f->body_len > 0 || strcmp(f->method, "POST") == 0 ||
-                   strcmp(f->method, "PUT") == 0 ||
-                   strcmp(f->method, "PATCH") == 0;
-
-    if (buffer_printf(out, "%s %s HTTP/1.1\r\nHost: %s\r\n", f->method,
-                      f->u.target, f->u.authority) < 0 ||
-        (f->client->opts.max_idle_per_host <= 0 &&
-         buffer_printf(out, "Connection: close\r\n") < 0) ||
-        (has_body &&
-         buffer_printf(out, "Content-Length: %zu\r\n", f->body_len) < 0) ||
-        buffer_printf(out, "%s\r\n", f->extra) < 0 ||
-        (f->body_len && buffer_append(out, f->body, f->body_len) < 0))
-        return -1;
-    return 0;
-}
-
 /* Send the hop's request on f->conn, the request timer running. */
 static void fetch_send(struct httpclient_fetch *f)
 {
@@ -400,7 +296,11 @@ static void fetch_send(struct httpclient_fetch *f)
     fetch_set_timer(f, f->hop_start + f->request_timeout,
                     "Timeout during request");
     buffer_init(&request);
-    rc = fetch_format(f, &request);
+    rc = httpclient_request_format(&request, &(struct httpclient_wire){
+        .method = f->method, .target = f->u.target,
+        .authority = f->u.authority,
+        .close = f->client->opts.max_idle_per_host <= 0,
+        .extra = f->extra, .body = f->body, .body_len = f->body_len});
     if (rc == 0)
         rc = httpclient_conn_exchange(f->conn, &request,
                                       strcmp(f->method, "HEAD") == 0,
@@ -494,7 +394,7 @@ static void fetch_start_hop(struct httpclient_fetch *f)
     snprintf(f->key, key_len, "%s:%d", f->u.host, f->u.port);
     fetch_set_timer(f, f->hop_start + fetch_first_limit(f),
                     "Timeout while connecting");
-    if ((f->conn = idle_take(f->client, f->key))) {
+    if ((f->conn = httpclient_pool_take(f->client->pool, f->key))) {
         f->reused = 1;
         f->client->stats.reused++;
         fetch_send(f);
@@ -522,43 +422,6 @@ static void client_run_queue(struct httpclient *client)
 
 /* ---- making a fetch ---- */
 
-/* A header line the caller gave: "Name: value", no CR or LF. */
-static int header_line_ok(const char *line)
-{
-    const char *colon = strchr(line, ':');
-
-    return colon && colon > line && !strpbrk(line, "\r\n") &&
-           strcspn(line, " \t") > (size_t)(colon - line);
-}
-
-static int method_ok(const char *m)
-{
-    if (!*m)
-        return 0;
-    for (; *m; m++)
-        if (*m <= ' ' || *m >= 0x7F || strchr("()<>@,;:\\\"/[]?={}", *m))
-            return 0;
-    return 1;
-}
-
-static char *join_headers(const char *const *lines)
-{
-    struct buffer b;
-    char *text;
-
-    buffer_init(&b);
-    for (; lines && *lines; lines++)
-        if (buffer_printf(&b, "%s\r\n", *lines) < 0)
-            goto fail;
-    if (buffer_append(&b, "", 1) < 0 || !(text = strdup(buffer_data(&b))))
-        goto fail;
-    buffer_free(&b);
-    return text;
-fail:
-    buffer_free(&b);
-    return NULL;
-}
-
 static struct httpclient_fetch *fetch_new(struct httpclient *client,
                                           const struct httpclient_request *q)
 {
@@ -569,7 +432,7 @@ static struct httpclient_fetch *fetch_new(struct httpclient *client,
     f->client = client;
     f->method = strdup(q->method ? q->method : "GET");
     f->url = strdup(q->url);
-    f->extra = join_headers(q->headers);
+    f->extra = httpclient_request_header_lines(q->headers);
     f->body_len = q->body ? q->body_len : 0;
     f->body = malloc(f->body_len ? f->body_len : 1);
     f->future = future_new(client->loop);
@@ -591,23 +454,13 @@ static struct httpclient_fetch *fetch_new(struct httpclient *client,
     return f;
 }
 
-static int request_ok(const struct httpclient_request *q)
-{
-    if (!q || !q->url || (q->method && !method_ok(q->method)))
-        return 0;
-    for (const char *const *h = q->headers; h && *h; h++)
-        if (!header_line_ok(*h))
-            return 0;
-    return 1;
-}
-
 struct future *httpclient_fetch(struct httpclient *client,
                                 const struct httpclient_request *request)
 {
     struct httpclient_fetch *f;
     struct future *future;
 
-    if (!request_ok(request)) {
+    if (!httpclient_request_check(request)) {
         if (!(future = future_new(client->loop)))
             return NULL;
         future_set_error(future, EINVAL);
@@ -651,7 +504,11 @@ struct httpclient *httpclient_new(struct ioloop *loop,
     if (client->opts.resolver_threads <= 0)
         client->opts.resolver_threads = 2;
     client->resolver = resolver_new(loop, client->opts.resolver_threads);
-    if (!client->resolver) {
+    client->pool = httpclient_pool_new(loop, client->opts.max_idle_per_host,
+                                       client->opts.idle_timeout);
+    if (!client->resolver || !client->pool) {
+        resolver_free(client->resolver);
+        httpclient_pool_free(client->pool);
         free(client);
         return NULL;
     }
@@ -672,8 +529,7 @@ void httpclient_free(struct httpclient *client)
         fetch_fail(client->active.head, "Client closed");
     while (client->queue.head)
         fetch_fail(client->queue.head, "Client closed");
-    while (client->idle)
-        idle_free(client->idle);
+    httpclient_pool_free(client->pool);
     resolver_free(client->resolver); /* every lookup was cancelled above */
     free(client);
 }
