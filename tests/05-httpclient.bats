@@ -480,6 +480,10 @@ EOF
     unit httpclient_test idle_close_drops_connection
 }
 
+@test "ch05 httpclient: unit: an idle connection is closed after the idle timeout, and reused within it" {
+    unit httpclient_test idle_timeout_closes
+}
+
 @test "ch05 httpclient: unit: freeing the client answers every fetch in flight, resolving or queued with 599 'Client closed'; a cancelled one is ECANCELED" {
     unit httpclient_test free_with_fetches_in_flight
 }

@@ -46,6 +46,26 @@
  * future early. Cancelling the future (future_cancel) drops the request
  * and its connection; its response is then never made.
  *
+ * Timeouts, as simple_httpclient's (Tornado 6.2): a fetch that has to
+ * wait for one of max_clients' slots waits at most min(connect_timeout,
+ * request_timeout), then is "Timeout in request queue"; once it has a
+ * slot, connecting may take min(connect_timeout, request_timeout)
+ * ("Timeout while connecting"), and the whole exchange request_timeout
+ * from then ("Timeout during request"). So the time queued is bounded
+ * apart, not taken out of request_timeout. Each redirect is a new request
+ * with timeouts of its own, as in Tornado, where it is a new fetch; it
+ * keeps the slot (Tornado queues it again). request_time counts from
+ * httpclient_fetch(), redirects and all.
+ *
+ * Redirects, as Tornado's _should_follow_redirect and finish(): 301,
+ * 302, 303, 307 and 308 with a Location are followed while
+ * max_redirects allows; the Location is resolved against the URL it
+ * came from. 303 turns any method but HEAD into a GET, 301 and 302 turn
+ * a POST into a GET (what browsers do, and libcurl), each dropping the
+ * body; 307 and 308 keep method and body. When max_redirects runs out,
+ * the last 3xx is the response (code 302, say), not a 599: Tornado's
+ * fetch returns it too, and raises it only with raise_error=True.
+ *
  * Beyond simple_httpclient, which opens a connection per request and
  * closes it: connections are kept alive and reused per host:port (an
  * idle pool, httpclient_options), and httpclient_stats() counts them, so

@@ -521,6 +521,41 @@ static void idle_close_drops_connection(void)
     teardown();
 }
 
+/* An idle connection is closed after the idle timeout: the next fetch
+ * connects anew. Within it, the connection is reused. */
+static int idle_timeout_body(void *arg, void **result)
+{
+    struct httpclient *c = arg;
+    struct httpclient_request q = HTTPCLIENT_REQUEST_INIT;
+
+    q.url = url_to(0, "127.0.0.1", port, "/redirect/0");
+    for (int i = 0; i < 3; i++) {
+        struct httpclient_response *r = fetch_wait(c, &q);
+        CHECK(body_is(r, "arrived\n"));
+        httpclient_response_free(r);
+        if (i == 1 && gen_sleep(0.5)) /* past the 0.2 s idle timeout */
+            break;
+    }
+    *result = NULL;
+    return 0;
+}
+
+static void idle_timeout_closes(void)
+{
+    struct httpclient_options o = {.idle_timeout = 0.2};
+    struct httpclient_stats st;
+
+    setup();
+    struct httpclient *c = httpclient_new(loop, &o);
+    CHECK_EQ(gen_run_sync(loop, idle_timeout_body, c, 10, NULL), 0);
+    st = httpclient_stats(c);
+    CHECK_EQ(st.requests, 3);
+    CHECK_EQ(st.connections, 2);
+    CHECK_EQ(st.reused, 1);
+    httpclient_free(c);
+    teardown();
+}
+
 /* ---- freeing with fetches in flight, cancelling ---- */
 
 static void free_with_fetches_in_flight(void)
@@ -568,6 +603,7 @@ static const struct check_case cases[] = {
     {"connect_timeout", connect_timeout},
     {"retry_on_reused_connection", retry_on_reused_connection},
     {"idle_close_drops_connection", idle_close_drops_connection},
+    {"idle_timeout_closes", idle_timeout_closes},
     {"free_with_fetches_in_flight", free_with_fetches_in_flight},
     {0}};
 
