@@ -291,7 +291,7 @@ static void fetch_on_response(void *arg, struct httpclient_conn *c,
 static void fetch_send(struct httpclient_fetch *f)
 {
     struct buffer request;
-    int rc;
+    int rc, err;
 
     fetch_set_timer(f, f->hop_start + f->request_timeout,
                     "Timeout during request");
@@ -305,10 +305,17 @@ static void fetch_send(struct httpclient_fetch *f)
         rc = httpclient_conn_exchange(f->conn, &request,
                                       strcmp(f->method, "HEAD") == 0,
                                       f->max_body, fetch_on_response, f);
+    err = errno;
     buffer_free(&request);
     f->client->stats.requests++;
-    if (rc < 0)
-        fetch_fail(f, errno == ENOMEM ? "Out of memory" : strerror(errno));
+    if (rc == 0)
+        return;
+    if (err == EPIPE) { /* a pooled stream closed, its close not yet seen */
+        fetch_on_response(f, f->conn, &(struct httpclient_result){
+            .error = strerror(err), .nothing_received = 1});
+        return;
+    }
+    fetch_fail(f, err == ENOMEM ? "Out of memory" : strerror(err));
 }
 
 static void fetch_on_connected(void *arg, struct httpclient_conn *c,
