@@ -21,7 +21,7 @@ PIDS=()
 # as start_server does, with files of its own, so that several run at
 # once; sets NAME_PORT and NAME_LOG and keeps the PID for teardown.
 start_named() {
-    local name=$1 bin=$2 i line
+    local name=$1 bin=$2
     shift 2
     local out="$BATS_TEST_TMPDIR/$name.out" log="$BATS_TEST_TMPDIR/$name.log"
     : >"$out"
@@ -30,15 +30,10 @@ start_named() {
     PIDS+=("$pid")
     printf -v "${name}_PID" %s "$pid"
     printf -v "${name}_LOG" %s "$log"
-    for ((i = 0; i < 200; i++)); do
-        line=$(head -n 1 "$out")
-        if [[ "$line" =~ ^listening\ on\ http://.*:([0-9]+)$ ]]; then
-            printf -v "${name}_PORT" %s "${BASH_REMATCH[1]}"
-            return 0
-        fi
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.05
-    done
+    if wait_listening "$out" "$pid"; then
+        printf -v "${name}_PORT" %s "$PORT"
+        return 0
+    fi
     echo "$name did not start: $(cat "$log")" >&2
     return 1
 }
@@ -105,7 +100,7 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
     [ "${lines[1]}" = "599 Connection refused http://127.0.0.1:1/ 0 bytes" ]
 }
 
-@test "ch05 fetch: no URL, an unknown option, a value missing: the usage and status 2" {
+@test "ch05 fetch: no URL, an unknown option, a value missing: the usage and status 2; -- ends the options (args.h's operands)" {
     fetch
     [ "$status" -eq 2 ]
     [[ "$stderr" == *"expected URL..."* && "$stderr" == *usage* ]]
@@ -117,6 +112,8 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
     fetch --help
     [ "$status" -eq 0 ]
     [[ "$output" == *"-H, --header"* ]]
+    fetch --max-clients=1 -- http://127.0.0.1:1/ # "--" ends the options
+    [ "${lines[0]}" = "599 Connection refused http://127.0.0.1:1/ 0 bytes" ]
 }
 
 @test "ch05 fetch: -H repeats, -X sets the method, -d the body; a header line without a colon fails the fetch (EINVAL), not the program" {

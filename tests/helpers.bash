@@ -45,18 +45,26 @@ start_server() {
         exec "$bin" --port 0 "$@"
     ) >"$SERVER_OUT" 2>"$SERVER_LOG" &
     SERVER_PID=$!
+    wait_listening "$SERVER_OUT" "$SERVER_PID" && return 0
+    echo "server did not start: $(cat "$SERVER_LOG")" >&2
+    stop_server
+    return 1
+}
+
+# wait_listening OUT PID: wait up to 10 s for the line "listening on
+# http://HOST:PORT" at the top of OUT, and set PORT; fails if PID ends
+# first or the line never comes.
+wait_listening() {
     local i line
     for ((i = 0; i < 200; i++)); do
-        line=$(head -n 1 "$SERVER_OUT")
+        line=$(head -n 1 "$1")
         if [[ "$line" =~ ^listening\ on\ http://.*:([0-9]+)$ ]]; then
             PORT=${BASH_REMATCH[1]}
             return 0
         fi
-        kill -0 "$SERVER_PID" 2>/dev/null || break
+        kill -0 "$2" 2>/dev/null || break
         sleep 0.05
     done
-    echo "server did not start: $(cat "$SERVER_LOG")" >&2
-    stop_server
     return 1
 }
 
