@@ -38,20 +38,6 @@ start_named() {
     return 1
 }
 
-# stop_pid PID: SIGTERM, up to 5 s, then SIGKILL; the exit status is
-# STOPPED_STATUS.
-stop_pid() {
-    local i
-    kill -TERM "$1" 2>/dev/null
-    for ((i = 0; i < 100; i++)); do
-        kill -0 "$1" 2>/dev/null || break
-        sleep 0.05
-    done
-    kill -KILL "$1" 2>/dev/null || true
-    STOPPED_STATUS=0
-    wait "$1" 2>/dev/null || STOPPED_STATUS=$?
-}
-
 teardown() {
     local p
     for p in "${PIDS[@]}"; do stop_pid "$p"; done

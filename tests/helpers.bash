@@ -68,19 +68,26 @@ wait_listening() {
     return 1
 }
 
-# stop_server: SIGTERM the server started by start_server, wait up to 5 s
-# (then SIGKILL), and set SERVER_STATUS to its exit status.
-stop_server() {
-    [ -n "${SERVER_PID:-}" ] || return 0
-    kill -TERM "$SERVER_PID" 2>/dev/null
+# stop_pid PID: SIGTERM a process this test started, wait up to 5 s
+# (then SIGKILL), and set STOPPED_STATUS to its exit status.
+stop_pid() {
     local i
+    kill -TERM "$1" 2>/dev/null
     for ((i = 0; i < 100; i++)); do
-        kill -0 "$SERVER_PID" 2>/dev/null || break
+        kill -0 "$1" 2>/dev/null || break
         sleep 0.05
     done
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-    SERVER_STATUS=0
-    wait "$SERVER_PID" 2>/dev/null || SERVER_STATUS=$?
+    kill -KILL "$1" 2>/dev/null || true
+    STOPPED_STATUS=0
+    wait "$1" 2>/dev/null || STOPPED_STATUS=$?
+}
+
+# stop_server: stop the server started by start_server (stop_pid), and
+# set SERVER_STATUS to its exit status.
+stop_server() {
+    [ -n "${SERVER_PID:-}" ] || return 0
+    stop_pid "$SERVER_PID"
+    SERVER_STATUS=$STOPPED_STATUS
     SERVER_PID=
 }
 
