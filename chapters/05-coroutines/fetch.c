@@ -123,10 +123,14 @@ static int fetch_all(void *arg, void **result)
     if (!futures)
         return ENOMEM;
     for (int i = 0; i < run->n; i++)
-        if (!(futures[i] = fetch_one(run, run->urls[i])))
-            return errno; /* no memory: the process is ending anyway */
+        futures[i] = fetch_one(run, run->urls[i]); /* NULL: no memory */
     for (int i = 0; i < run->n; i++) {
         struct httpclient_response *r;
+        if (!futures[i]) {
+            printf("error %s %s\n", strerror(ENOMEM), run->urls[i]);
+            failed = 1;
+            continue;
+        }
         int err = gen_await(futures[i], (void **)&r);
         if (err) {
             printf("error %s %s\n", strerror(err), run->urls[i]);
