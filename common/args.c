@@ -8,9 +8,10 @@
 #include <string.h>
 
 static void args_usage(FILE *out, const char *program, const char *summary,
-                       const struct args_option *options)
+                       const struct args_option *options, const char *operands)
 {
-    fprintf(out, "usage: %s [options]\n%s\n\noptions:\n", program, summary);
+    fprintf(out, "usage: %s [options]%s%s\n%s\n\noptions:\n", program,
+            operands ? " " : "", operands ? operands : "", summary);
     for (const struct args_option *o = options; o->name; o++) {
         char left[64];
         snprintf(left, sizeof left, "%s%s%s", o->name, o->metavar ? " " : "",
@@ -20,11 +21,24 @@ static void args_usage(FILE *out, const char *program, const char *summary,
     fprintf(out, "  %-24s %s\n", "--help", "show this message and exit");
 }
 
+/* Whether name[0..len) is one of spelling's: "--port", or "-X, --method"
+ * for either "-X" or "--method". */
+static int args_spelled(const char *spelling, const char *name, size_t len)
+{
+    const char *comma = strstr(spelling, ", ");
+
+    if (comma && (size_t)(comma - spelling) == len &&
+        strncmp(spelling, name, len) == 0)
+        return 1;
+    spelling = comma ? comma + 2 : spelling;
+    return strlen(spelling) == len && strncmp(spelling, name, len) == 0;
+}
+
 static const struct args_option *args_find(const struct args_option *options,
                                            const char *name, size_t len)
 {
     for (const struct args_option *o = options; o->name; o++)
-        if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
+        if (args_spelled(o->name, name, len))
             return o;
     return NULL;
 }
@@ -76,6 +90,16 @@ static int args_set(const struct args_option *o, const char *text)
     case ARGS_FLAG:
         *(int *)o->value = 1;
         return 0;
+    case ARGS_LIST: {
+        struct args_list *l = o->value;
+        if (l->n == ARGS_LIST_MAX) {
+            fprintf(stderr, "%s: at most %d times\n", o->name, ARGS_LIST_MAX);
+            return -1;
+        }
+        l->items[l->n++] = text;
+        l->items[l->n] = NULL;
+        return 0;
+    }
     }
     return -1;
 }
@@ -91,7 +115,7 @@ static int args_one(int argc, char **argv, int *i,
 
     if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
         return 1;
-    o = strncmp(arg, "--", 2) == 0 ? args_find(options, arg, len) : NULL;
+    o = arg[0] == '-' ? args_find(options, arg, len) : NULL;
     if (!o) {
         fprintf(stderr, "unknown argument '%s'\n", arg);
         return -1;
@@ -112,21 +136,55 @@ static int args_one(int argc, char **argv, int *i,
     return args_set(o, argv[++*i]);
 }
 
-enum args_status args_parse(int argc, char **argv, const char *summary,
-                            const struct args_option *options)
+/* Whether argv[i] ends the options: an operand, or "--". */
+static int args_operands_start(const char *arg)
+{
+    return arg[0] != '-' || strcmp(arg, "-") == 0 || strcmp(arg, "--") == 0;
+}
+
+static enum args_status args_parse_from(int argc, char **argv,
+                                        const char *summary,
+                                        const struct args_option *options,
+                                        const char *operands, int *first)
 {
     const char *program = argc > 0 ? argv[0] : "server";
+    int i;
 
-    for (int i = 1; i < argc; i++) {
+    for (i = 1; i < argc; i++) {
+        if (operands && args_operands_start(argv[i])) {
+            i += strcmp(argv[i], "--") == 0;
+            break;
+        }
         int r = args_one(argc, argv, &i, options);
         if (r == 1) {
-            args_usage(stdout, program, summary, options);
+            args_usage(stdout, program, summary, options, operands);
             return ARGS_HELP;
         }
         if (r < 0) {
-            args_usage(stderr, program, summary, options);
+            args_usage(stderr, program, summary, options, operands);
             return ARGS_ERROR;
         }
     }
+    if (operands && i >= argc) {
+        fprintf(stderr, "expected %s\n", operands);
+        args_usage(stderr, program, summary, options, operands);
+        return ARGS_ERROR;
+    }
+    if (first)
+        *first = i;
     return ARGS_OK;
+}
+
+enum args_status args_parse(int argc, char **argv, const char *summary,
+                            const struct args_option *options)
+{
+    return args_parse_from(argc, argv, summary, options, NULL, NULL);
+}
+
+enum args_status args_parse_operands(int argc, char **argv,
+                                     const char *summary,
+                                     const struct args_option *options,
+                                     const char *operands, int *first)
+{
+    return args_parse_from(argc, argv, summary, options, operands, first);
 }

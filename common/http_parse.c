@@ -108,10 +108,7 @@ int http_value_has_token(const char *value, size_t len, const char *token)
 const struct http_header *http_find_header(const struct http_request_head *h,
                                            const char *name)
 {
-    for (size_t i = 0; i < h->nheaders; i++)
-        if (header_is(&h->headers[i], name))
-            return &h->headers[i];
-    return NULL;
+    return http_find_field(h->headers, h->nheaders, name);
 }
 
 /* ---- finding the end of the head ---- */
@@ -181,6 +178,16 @@ static size_t find_head_end(struct http_head_parser *p, const char *buf,
 
 /* ---- parsing the lines ---- */
 
+/* Where header lines go: a request head's array or a response head's. */
+struct http_fields {
+    struct http_header *headers;
+    size_t *n;
+    size_t max;
+};
+
+/* Parses a start line into its head; 0 or the status to reject with. */
+typedef int first_line_fn(const char *line, size_t len, void *head);
+
 /* The line starting at buf[*pos] without its CRLF or LF, and moves *pos
  * past it; end is where the head ends, so a LF is always found. */
 static const char *next_line(const char *buf, size_t end, size_t *pos,
@@ -211,9 +218,9 @@ static int parse_version(const char *s, size_t len)
 /* method SP request-target SP HTTP-version (RFC 9112 section 3), with
  * exactly one SP each: splitting on runs of spaces is how two servers come
  * to read one request line two ways. */
-static int parse_request_line(const char *line, size_t len,
-                              struct http_request_head *head)
+static int parse_request_line(const char *line, size_t len, void *arg)
 {
+    struct http_request_head *head = arg;
     size_t method_len = span_tchars(line, len);
     if (method_len == 0 || method_len == len || line[method_len] != ' ')
         return STATUS_BAD_REQUEST;
@@ -243,8 +250,7 @@ static int parse_request_line(const char *line, size_t len,
  * come before the colon (section 5.1) and no line may start with one, as
  * obs-fold did (section 5.2): both are 400. */
 static int parse_header_line(const char *line, size_t len,
-                             struct http_request_head *head,
-                             size_t max_headers)
+                             struct http_fields *f)
 {
     size_t name_len = span_tchars(line, len);
     if (name_len == 0 || name_len == len || line[name_len] != ':')
@@ -257,17 +263,20 @@ static int parse_header_line(const char *line, size_t len,
         if (is_forbidden_in_value((unsigned char)value[i]))
             return STATUS_BAD_REQUEST;
 
-    if (head->nheaders == max_headers)
+    if (*f->n == f->max)
         return STATUS_TOO_LARGE;
-    head->headers[head->nheaders++] = (struct http_header){
+    f->headers[(*f->n)++] = (struct http_header){
         .name = line, .name_len = name_len,
         .value = value, .value_len = value_len};
     return 0;
 }
 
-/* The request line and header lines of buf[start..end). */
+/* The start line (given to first_line) and header lines of
+ * buf[start..end): a request's and a response's differ only in the
+ * first. */
 static int parse_lines(const char *buf, size_t start, size_t end,
-                       struct http_request_head *head, size_t max_headers)
+                       first_line_fn *first_line, void *head,
+                       struct http_fields *f)
 {
     size_t pos = start, len;
     int first = 1;
@@ -280,8 +289,8 @@ static int parse_lines(const char *buf, size_t start, size_t end,
             return STATUS_BAD_REQUEST;
         if (len == 0) /* the empty line, which find_head_end put last */
             return 0;
-        int status = first ? parse_request_line(line, len, head)
-                           : parse_header_line(line, len, head, max_headers);
+        int status = first ? first_line(line, len, head)
+                           : parse_header_line(line, len, f);
         if (status)
             return status;
         first = 0;
@@ -338,19 +347,30 @@ static int64_t content_length_value(const char *value, size_t len)
     return length;
 }
 
-/* Sets head->content_length from every Content-Length header, which must
- * all agree: two lengths is how a request gets smuggled (section 6.3). */
-static int parse_content_length(struct http_request_head *head)
+/* A message's framing, from its headers, the same for requests and
+ * responses: Content-Length, chunked, and whether the connection stays. */
+struct http_framing {
+    const struct http_header *headers;
+    size_t n;
+    int version;
+    int64_t content_length;
+    int chunked;
+    int keep_alive;
+};
+
+/* Sets content_length from every Content-Length header, which must all
+ * agree: two lengths is how a request gets smuggled (section 6.3). */
+static int parse_content_length(struct http_framing *m)
 {
-    head->content_length = -1;
-    for (size_t i = 0; i < head->nheaders; i++) {
-        const struct http_header *h = &head->headers[i];
+    m->content_length = -1;
+    for (size_t i = 0; i < m->n; i++) {
+        const struct http_header *h = &m->headers[i];
         if (!header_is(h, "content-length"))
             continue;
         int64_t n = content_length_value(h->value, h->value_len);
-        if (n < 0 || (head->content_length >= 0 && n != head->content_length))
+        if (n < 0 || (m->content_length >= 0 && n != m->content_length))
             return STATUS_BAD_REQUEST;
-        head->content_length = n;
+        m->content_length = n;
     }
     return 0;
 }
@@ -379,14 +399,14 @@ static void count_codings(const struct http_header *h,
 /* Transfer-Encoding (RFC 9112 section 6.1): without a final "chunked" the
  * body's end is unknowable, 400; this server decodes no other coding, 501.
  * With Content-Length, or in HTTP/1.0, it is a smuggling attempt, 400. */
-static int parse_transfer_encoding(struct http_request_head *head)
+static int parse_transfer_encoding(struct http_framing *m)
 {
     struct transfer_codings tc = {0};
     int present = 0;
 
-    head->chunked = 0;
-    for (size_t i = 0; i < head->nheaders; i++) {
-        const struct http_header *h = &head->headers[i];
+    m->chunked = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        const struct http_header *h = &m->headers[i];
         if (header_is(h, "transfer-encoding")) {
             present = 1;
             count_codings(h, &tc);
@@ -394,30 +414,56 @@ static int parse_transfer_encoding(struct http_request_head *head)
     }
     if (!present)
         return 0;
-    if (head->version == 10 || head->content_length >= 0)
+    if (m->version == 10 || m->content_length >= 0)
         return STATUS_BAD_REQUEST;
     if (tc.count == 0 || !tc.last_is_chunked || tc.chunked > 1)
         return STATUS_BAD_REQUEST;
     if (tc.count > 1)
         return STATUS_NOT_IMPLEMENTED;
-    head->chunked = 1;
+    m->chunked = 1;
     return 0;
 }
 
 /* HTTP/1.1 keeps the connection unless told "close"; HTTP/1.0 closes it
  * unless asked "keep-alive" (RFC 9112 section 9.3). */
-static void set_keep_alive(struct http_request_head *head)
+static void set_keep_alive(struct http_framing *m)
 {
     int close = 0, keep = 0;
 
-    for (size_t i = 0; i < head->nheaders; i++) {
-        const struct http_header *h = &head->headers[i];
+    for (size_t i = 0; i < m->n; i++) {
+        const struct http_header *h = &m->headers[i];
         if (!header_is(h, "connection"))
             continue;
         close |= http_value_has_token(h->value, h->value_len, "close");
         keep |= http_value_has_token(h->value, h->value_len, "keep-alive");
     }
-    head->keep_alive = !close && (head->version == 11 || keep);
+    m->keep_alive = !close && (m->version == 11 || keep);
+}
+
+/* Content-Length, Transfer-Encoding and Connection: 0 or a status. */
+static int parse_framing(struct http_framing *m)
+{
+    int status;
+
+    if ((status = parse_content_length(m)) ||
+        (status = parse_transfer_encoding(m)))
+        return status;
+    set_keep_alive(m);
+    return 0;
+}
+
+/* Parse a head's framing (either kind of head) into its fields. */
+static int frame_head(const struct http_header *headers, size_t n,
+                      int version, int64_t *content_length, int *chunked,
+                      int *keep_alive)
+{
+    struct http_framing m = {.headers = headers, .n = n, .version = version};
+    int status = parse_framing(&m);
+
+    *content_length = m.content_length;
+    *chunked = m.chunked;
+    *keep_alive = m.keep_alive;
+    return status;
 }
 
 /* ---- the entry points ---- */
@@ -430,12 +476,17 @@ void http_head_parser_init(struct http_head_parser *p)
     p->scanned = 0;
 }
 
+static size_t max_headers_of(const struct http_head_parser *p)
+{
+    return p->max_headers < HTTP_MAX_HEADERS ? p->max_headers
+                                             : HTTP_MAX_HEADERS;
+}
+
 static int parse_complete_head(const struct http_head_parser *p,
                                const char *buf, size_t end,
                                struct http_request_head *head)
 {
-    size_t max_headers = p->max_headers < HTTP_MAX_HEADERS ? p->max_headers
-                                                           : HTTP_MAX_HEADERS;
+    struct http_fields f = {head->headers, &head->nheaders, max_headers_of(p)};
     int status;
 
     if (end > p->max_head_size)
@@ -444,20 +495,24 @@ static int parse_complete_head(const struct http_head_parser *p,
     head->chunked = 0;
     head->keep_alive = 0;
     head->content_length = -1;
-    if ((status = parse_lines(buf, blank_prefix(buf, end), end, head,
-                              max_headers)) ||
-        (status = check_host(head)) ||
-        (status = parse_content_length(head)) ||
-        (status = parse_transfer_encoding(head)))
+    if ((status = parse_lines(buf, blank_prefix(buf, end), end,
+                              parse_request_line, head, &f)) ||
+        (status = check_host(head)))
         return status;
-    set_keep_alive(head);
-    return 0;
+    return frame_head(head->headers, head->nheaders, head->version,
+                      &head->content_length, &head->chunked,
+                      &head->keep_alive);
 }
 
-enum http_parse_status http_parse_head(struct http_head_parser *p,
-                                       const char *buf, size_t len,
-                                       struct http_request_head *head,
-                                       size_t *consumed)
+/* Parses a complete head of end bytes into head; 0 or a status. */
+typedef int complete_head_fn(const struct http_head_parser *p,
+                             const char *buf, size_t end, void *head);
+
+/* What both entry points do: find the end, then parse the whole head. */
+static enum http_parse_status parse_head_with(struct http_head_parser *p,
+                                              const char *buf, size_t len,
+                                              complete_head_fn *complete,
+                                              void *head, size_t *consumed)
 {
     size_t end = find_head_end(p, buf, len);
     int status;
@@ -468,7 +523,7 @@ enum http_parse_status http_parse_head(struct http_head_parser *p,
             return HTTP_PARSE_INCOMPLETE;
         status = STATUS_TOO_LARGE; /* too big whenever it ends */
     } else {
-        status = parse_complete_head(p, buf, end, head);
+        status = complete(p, buf, end, head);
     }
     p->scanned = 0; /* ready for the next head */
     if (status) {
@@ -478,4 +533,87 @@ enum http_parse_status http_parse_head(struct http_head_parser *p,
     p->status = 0;
     *consumed = end;
     return HTTP_PARSE_DONE;
+}
+
+static int complete_request(const struct http_head_parser *p,
+                            const char *buf, size_t end, void *head)
+{
+    return parse_complete_head(p, buf, end, head);
+}
+
+enum http_parse_status http_parse_head(struct http_head_parser *p,
+                                       const char *buf, size_t len,
+                                       struct http_request_head *head,
+                                       size_t *consumed)
+{
+    return parse_head_with(p, buf, len, complete_request, head, consumed);
+}
+
+/* ---- response heads (a client's side) ---- */
+
+/* HTTP-version SP 3DIGIT SP reason-phrase (RFC 9112 section 4). The
+ * reason may be empty, and so may its SP be missing ("HTTP/1.1 200"), as
+ * RFC 9112 asks a client to accept; the reason holds no control
+ * character but HTAB. */
+static int parse_status_line(const char *line, size_t len, void *arg)
+{
+    struct http_response_head *head = arg;
+    int version = len >= 8 ? parse_version(line, 8) : -1;
+
+    if (version < 0 || len < 12 || line[8] != ' ')
+        return STATUS_BAD_REQUEST;
+    if (version != 10 && version != 11)
+        return STATUS_BAD_VERSION;
+    for (size_t i = 9; i < 12; i++)
+        if (line[i] < '0' || line[i] > '9')
+            return STATUS_BAD_REQUEST;
+    if (len > 12 && line[12] != ' ')
+        return STATUS_BAD_REQUEST; /* "HTTP/1.1 2000" */
+    head->reason = len > 12 ? line + 13 : line + 12;
+    head->reason_len = len > 12 ? len - 13 : 0;
+    for (size_t i = 0; i < head->reason_len; i++)
+        if (is_forbidden_in_value((unsigned char)head->reason[i]))
+            return STATUS_BAD_REQUEST;
+    head->version = version;
+    head->code = (line[9] - '0') * 100 + (line[10] - '0') * 10 +
+                 (line[11] - '0');
+    return head->code < 100 ? STATUS_BAD_REQUEST : 0;
+}
+
+static int complete_response(const struct http_head_parser *p,
+                             const char *buf, size_t end, void *arg)
+{
+    struct http_response_head *head = arg;
+    struct http_fields f = {head->headers, &head->nheaders, max_headers_of(p)};
+    int status;
+
+    if (end > p->max_head_size)
+        return STATUS_TOO_LARGE;
+    head->nheaders = 0;
+    /* No blank lines before a status line: a server that sends one is
+     * out of step with its own responses. */
+    if (blank_prefix(buf, end) != 0)
+        return STATUS_BAD_REQUEST;
+    if ((status = parse_lines(buf, 0, end, parse_status_line, head, &f)))
+        return status;
+    return frame_head(head->headers, head->nheaders, head->version,
+                      &head->content_length, &head->chunked,
+                      &head->keep_alive);
+}
+
+enum http_parse_status http_parse_response_head(struct http_head_parser *p,
+                                                const char *buf, size_t len,
+                                                struct http_response_head *head,
+                                                size_t *consumed)
+{
+    return parse_head_with(p, buf, len, complete_response, head, consumed);
+}
+
+const struct http_header *http_find_field(const struct http_header *headers,
+                                          size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (header_is(&headers[i], name))
+            return &headers[i];
+    return NULL;
 }

@@ -90,6 +90,44 @@ enum http_parse_status http_parse_head(struct http_head_parser *p,
                                        struct http_request_head *head,
                                        size_t *consumed);
 
+/* ---- response heads, for chapter 5's HTTP client ----
+ *
+ *     struct http_response_head rh;
+ *     switch (http_parse_response_head(&parser, buf, len, &rh, &used)) ...
+ *
+ * The same parser and the same rules for the header lines, Content-Length
+ * and Transfer-Encoding as a request's (a response with both is as
+ * suspect), and for the status line (RFC 9112 section 4): "HTTP/1.0" or
+ * "HTTP/1.1" (else 505), one SP, three digits from 100, then SP and a
+ * reason without control characters; the reason may be empty and its SP
+ * missing. No blank line may come before it. Every failure is INVALID,
+ * with parser.status 400 (431, 501 or 505 as for requests) for the log:
+ * to a client, any of them means a malformed response. keep_alive follows
+ * the version and Connection as for requests. Whether a body follows, and
+ * how it ends, is for the caller to decide from the request's method and
+ * the code as well (RFC 9112 section 6.3): HEAD, 1xx, 204 and 304 have
+ * none, and neither length nor chunked means "until the server closes". */
+struct http_response_head {
+    int version;        /* 10 or 11 */
+    int code;           /* 100..999 */
+    const char *reason; /* may be empty */
+    size_t reason_len;
+    size_t nheaders;
+    struct http_header headers[HTTP_MAX_HEADERS];
+    int64_t content_length; /* -1 without Content-Length */
+    int chunked;
+    int keep_alive;
+};
+
+enum http_parse_status http_parse_response_head(struct http_head_parser *p,
+                                                const char *buf, size_t len,
+                                                struct http_response_head *head,
+                                                size_t *consumed);
+
+/* The first of headers[0..n) named name (case-insensitively), or NULL. */
+const struct http_header *http_find_field(const struct http_header *headers,
+                                          size_t n, const char *name);
+
 /* The first header named name (compared case-insensitively), or NULL. */
 const struct http_header *http_find_header(const struct http_request_head *h,
                                            const char *name);

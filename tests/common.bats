@@ -55,6 +55,12 @@ load helpers
 @test "http parser: http_value_has_token matches whole tokens in a comma-separated list" { unit http_parse_test value_has_token; }
 @test "http parser: the parser is reusable after an invalid head" { unit http_parse_test reusable_after_invalid; }
 @test "http parser: the parser searches afresh when given a shorter buffer" { unit http_parse_test shorter_buffer_restarts_search; }
+@test "http parser: a response head gives version, code, reason, headers and framing" { unit http_parse_test response_simple; }
+@test "http parser: a response's reason may be empty, even its SP missing; bare LF ends lines" { unit http_parse_test response_reason_forms; }
+@test "http parser: every prefix of a response head is incomplete" { unit http_parse_test response_incomplete; }
+@test "http parser: a chunked response has no length" { unit http_parse_test response_chunked; }
+@test "http parser: a malformed status line is invalid (two spaces, bad code, HTTP/2.0 505, a blank line first, CR)" { unit http_parse_test response_bad_status_line; }
+@test "http parser: a response's fields follow the request rules (space before colon, obs-fold, two lengths, CL and TE, gzip 501)" { unit http_parse_test response_bad_fields; }
 @test "http response: http_reason knows every status RFC 9110 lists (403, 416, 418, 421-426, 428, 429, 431, 451, 511...)" { unit http_response_test reasons_known; }
 @test "http response: a status in no list is Unknown" { unit http_response_test reasons_unknown; }
 @test "http response: an error response names its reason in the status line and the body, and closes" { unit http_response_test format_error; }

@@ -45,34 +45,49 @@ start_server() {
         exec "$bin" --port 0 "$@"
     ) >"$SERVER_OUT" 2>"$SERVER_LOG" &
     SERVER_PID=$!
-    local i line
-    for ((i = 0; i < 200; i++)); do
-        line=$(head -n 1 "$SERVER_OUT")
-        if [[ "$line" =~ ^listening\ on\ http://.*:([0-9]+)$ ]]; then
-            PORT=${BASH_REMATCH[1]}
-            return 0
-        fi
-        kill -0 "$SERVER_PID" 2>/dev/null || break
-        sleep 0.05
-    done
+    wait_listening "$SERVER_OUT" "$SERVER_PID" && return 0
     echo "server did not start: $(cat "$SERVER_LOG")" >&2
     stop_server
     return 1
 }
 
-# stop_server: SIGTERM the server started by start_server, wait up to 5 s
-# (then SIGKILL), and set SERVER_STATUS to its exit status.
-stop_server() {
-    [ -n "${SERVER_PID:-}" ] || return 0
-    kill -TERM "$SERVER_PID" 2>/dev/null
-    local i
-    for ((i = 0; i < 100; i++)); do
-        kill -0 "$SERVER_PID" 2>/dev/null || break
+# wait_listening OUT PID: wait up to 10 s for the line "listening on
+# http://HOST:PORT" at the top of OUT, and set PORT; fails if PID ends
+# first or the line never comes.
+wait_listening() {
+    local i line
+    for ((i = 0; i < 200; i++)); do
+        line=$(head -n 1 "$1")
+        if [[ "$line" =~ ^listening\ on\ http://.*:([0-9]+)$ ]]; then
+            PORT=${BASH_REMATCH[1]}
+            return 0
+        fi
+        kill -0 "$2" 2>/dev/null || break
         sleep 0.05
     done
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-    SERVER_STATUS=0
-    wait "$SERVER_PID" 2>/dev/null || SERVER_STATUS=$?
+    return 1
+}
+
+# stop_pid PID: SIGTERM a process this test started, wait up to 5 s
+# (then SIGKILL), and set STOPPED_STATUS to its exit status.
+stop_pid() {
+    local i
+    kill -TERM "$1" 2>/dev/null
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$1" 2>/dev/null || break
+        sleep 0.05
+    done
+    kill -KILL "$1" 2>/dev/null || true
+    STOPPED_STATUS=0
+    wait "$1" 2>/dev/null || STOPPED_STATUS=$?
+}
+
+# stop_server: stop the server started by start_server (stop_pid), and
+# set SERVER_STATUS to its exit status.
+stop_server() {
+    [ -n "${SERVER_PID:-}" ] || return 0
+    stop_pid "$SERVER_PID"
+    SERVER_STATUS=$STOPPED_STATUS
     SERVER_PID=
 }
 

@@ -59,6 +59,17 @@ CH05_OBJ += $(CH05)/gen_stream.o
 # gen_web.c: handler methods that are coroutines, on chapter 4's web.c.
 CH05_OBJ += $(CH05)/gen_web.o
 
+# The HTTP client (issue 11; the section at the end of this file):
+# resolver.c, getaddrinfo on threads, answers back through the loop;
+# httpclient_url.c, URLs and Locations; httpclient_response.c, the
+# responses; httpclient_request.c, requests checked and written;
+# httpclient_conn.c, one connection's exchanges; httpclient_pool.c, the
+# idle ones; httpclient.c, fetch, the queue, timeouts, redirects.
+CH05_OBJ += $(CH05)/resolver.o $(CH05)/httpclient_url.o \
+            $(CH05)/httpclient_response.o $(CH05)/httpclient_request.o \
+            $(CH05)/httpclient_pool.o \
+            $(CH05)/httpclient_conn.o $(CH05)/httpclient.o
+
 # tests/unit/gen_stream_test.c: coroutine streams over socketpairs.
 UNIT_OBJS_gen_stream_test := $(CH05_OBJ) $(CH04_OBJ) $(CH03_OBJ)
 $(BUILD)/tests/unit/gen_stream_test.o: CPPFLAGS += -Ichapters/05-coroutines \
@@ -87,3 +98,21 @@ $(TORNADO_BINS): $(BUILD)/tests/tornado/%: $(BUILD)/tests/tornado/%.o \
 $(BUILD)/tests/tornado/%.o: CPPFLAGS += -Ichapters/05-coroutines \
                                         -Ichapters/03-ioloop -Itests/tornado
 PROGRAMS += $(TORNADO_BINS)
+
+# ---- the HTTP client (issue 11) ----
+# (Its objects join CH05_OBJ above, before the server's rule, whose
+# prerequisites make reads at once.)
+
+# fetch: URLs fetched at once on one loop, a status line each.
+$(CH05)/fetch: $(CH05)/fetch.o $(CH05_OBJ) $(CH04_OBJ) $(CH03_OBJ) \
+               $(COMMON_OBJ)
+	$(LINK)
+PROGRAMS += $(CH05)/fetch
+
+# tests/unit/httpclient_test.c: the client's unit cases, and with --port a
+# server of test routes (redirects, chunks, a peer's port) for
+# tests/05-httpclient.bats.
+UNIT_OBJS_httpclient_test := $(CH05_OBJ) $(CH04_OBJ) $(CH03_OBJ)
+$(BUILD)/tests/unit/httpclient_test.o: CPPFLAGS += -Ichapters/05-coroutines \
+                                                   -Ichapters/04-iostream \
+                                                   -Ichapters/03-ioloop

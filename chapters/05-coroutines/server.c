@@ -6,6 +6,7 @@
  * the IOLoop, linked, and common/'s routes' bodies and options. */
 #include "gen.h"
 #include "gen_web.h"
+#include "httpclient.h"
 #include "httpserver.h"
 #include "ioloop.h"
 #include "web.h"
@@ -101,6 +102,53 @@ static int sleep_get(struct web_handler *h)
     return 0;
 }
 
+/* /fetch?url=U: chapter 5's HTTP client in a coroutine handler, which
+ * waits for the answer as /sleep waits for its timer, and relays its
+ * status, Content-Type and body (redirects followed). No answer (a 599)
+ * is a 502 that says why; no url is a 400. A client that goes cancels
+ * the coroutine, and gen_await cancels the fetch with it. */
+static struct httpclient *client;
+
+static int fetch_relay(struct web_handler *h,
+                       const struct httpclient_response *r)
+{
+    const char *type = httpclient_response_header(r, "Content-Type");
+
+    if (r->code == 599) {
+        web_set_status(h, 502);
+        text_plain(h);
+        return web_printf(h, "%s\n", r->reason) < 0 ? errno : 0;
+    }
+    web_set_status(h, r->code);
+    web_set_header(h, "Content-Type", type ? type : "text/plain");
+    if (buffer_len(&r->body) == 0) /* its data is NULL then */
+        return 0;
+    return web_write(h, buffer_data(&r->body), buffer_len(&r->body)) < 0
+               ? errno
+               : 0;
+}
+
+static int fetch_get(struct web_handler *h)
+{
+    struct httpclient_request req = HTTPCLIENT_REQUEST_INIT;
+    struct httpclient_response *r;
+    struct future *f;
+    int err;
+
+    req.url = web_get_query_argument(h, "url");
+    if (!req.url || !*req.url)
+        return web_send_error(h, 400), 0;
+    if (!(f = httpclient_fetch(client, &req)))
+        return errno;
+    err = gen_await(f, (void **)&r);
+    future_unref(f);
+    if (err)
+        return err; /* ECANCELED: the client went; ENOMEM */
+    err = fetch_relay(h, r);
+    httpclient_response_free(r);
+    return err;
+}
+
 #define CLASS(NAME, METHOD, BODY)                                           \
     {.base = {.name = NAME, .METHOD = gen_web_##METHOD, GEN_WEB_BASE(0)},   \
      .METHOD = BODY}
@@ -117,6 +165,8 @@ static const struct gen_web_class echo_handler = {
     .post = echo_post};
 static const struct gen_web_class sleep_handler =
     CLASS("SleepHandler", get, sleep_get);
+static const struct gen_web_class fetch_handler =
+    CLASS("FetchHandler", get, fetch_get);
 
 static const struct web_route routes[] = {
     {"/", &hello_handler.base, NULL},
@@ -124,6 +174,7 @@ static const struct web_route routes[] = {
     {"/cpu/([0-9]+)", &cpu_handler.base, NULL},
     {"/pid", &pid_handler.base, NULL},
     {"/echo", &echo_handler.base, NULL},
+    {"/fetch", &fetch_handler.base, NULL},
     {0}};
 
 static const char *const backends[] = {"epoll", "select", NULL};
@@ -158,7 +209,8 @@ int main(int argc, char **argv)
     server_on_stop(on_stop_signal);
     if (server_catch_signals() < 0)
         die("cannot install signal handlers");
-    if (!(app = web_application_new(loop, routes)) ||
+    if (!(client = httpclient_new(loop, NULL)) ||
+        !(app = web_application_new(loop, routes)) ||
         !(srv = httpserver_new(loop, &http_options, web_application_handle,
                               app)))
         die("cannot create the application");
@@ -172,6 +224,7 @@ int main(int argc, char **argv)
     if (gen_web_drain(loop, drain) != 0)
         log_error("coroutine handlers still running at exit");
     web_application_free(app);
+    httpclient_free(client); /* after the drain: no fetch is waiting */
     ioloop_free(loop);
     return 0;
 }

@@ -641,6 +641,107 @@ static void test_shorter_buffer_restarts_search(void)
     CHECK_EQ(used, strlen(good));
 }
 
+/* ---- response heads ---- */
+
+static struct http_response_head rhead;
+
+static enum http_parse_status parse_response(const char *s)
+{
+    http_head_parser_init(&parser);
+    return http_parse_response_head(&parser, s, strlen(s), &rhead, &used);
+}
+
+static void test_response_simple(void)
+{
+    const char *r = "HTTP/1.1 200 OK\r\nContent-Length: 13\r\n"
+                    "X-A:  b \r\n\r\nbody";
+
+    CHECK_EQ(parse_response(r), HTTP_PARSE_DONE);
+    CHECK_EQ(used, strlen(r) - 4);
+    CHECK_EQ(rhead.version, 11);
+    CHECK_EQ(rhead.code, 200);
+    CHECK_SLICE(rhead.reason, rhead.reason_len, "OK");
+    CHECK_EQ(rhead.content_length, 13);
+    CHECK_EQ(rhead.chunked, 0);
+    CHECK_EQ(rhead.keep_alive, 1);
+    const struct http_header *h = http_find_field(rhead.headers,
+                                                  rhead.nheaders, "x-a");
+    CHECK(h != NULL);
+    if (h)
+        CHECK_SLICE(h->value, h->value_len, "b");
+}
+
+static void test_response_reason_forms(void)
+{
+    CHECK_EQ(parse_response("HTTP/1.1 404 Not Found\r\n\r\n"),
+             HTTP_PARSE_DONE);
+    CHECK_SLICE(rhead.reason, rhead.reason_len, "Not Found");
+    CHECK_EQ(parse_response("HTTP/1.1 204 \r\n\r\n"), HTTP_PARSE_DONE);
+    CHECK_EQ(rhead.reason_len, 0);
+    CHECK_EQ(parse_response("HTTP/1.0 200\r\n\r\n"), HTTP_PARSE_DONE);
+    CHECK_EQ(rhead.reason_len, 0);
+    CHECK_EQ(rhead.keep_alive, 0); /* 1.0 without keep-alive */
+    CHECK_EQ(parse_response("HTTP/1.1 200 OK\nConnection: close\n\n"),
+             HTTP_PARSE_DONE); /* bare LF, as for requests */
+    CHECK_EQ(rhead.keep_alive, 0);
+}
+
+static void test_response_incomplete(void)
+{
+    const char *r = "HTTP/1.1 200 OK\r\nA: b\r\n\r\n";
+    size_t n = strlen(r);
+
+    for (size_t i = 0; i < n; i++) {
+        http_head_parser_init(&parser);
+        CHECK_EQ(http_parse_response_head(&parser, r, i, &rhead, &used),
+                 HTTP_PARSE_INCOMPLETE);
+    }
+}
+
+static void test_response_chunked(void)
+{
+    CHECK_EQ(parse_response("HTTP/1.1 200 OK\r\n"
+                            "Transfer-Encoding: chunked\r\n\r\n"),
+             HTTP_PARSE_DONE);
+    CHECK_EQ(rhead.chunked, 1);
+    CHECK_EQ(rhead.content_length, -1);
+}
+
+#define CHECK_RESPONSE_REJECTS(text, code)                   \
+    do {                                                     \
+        CHECK_EQ(parse_response(text), HTTP_PARSE_INVALID);  \
+        CHECK_EQ(parser.status, code);                       \
+    } while (0)
+
+static void test_response_bad_status_line(void)
+{
+    CHECK_RESPONSE_REJECTS("HTTP/1.1  200 OK\r\n\r\n", 400);
+    CHECK_RESPONSE_REJECTS("HTTP/1.1 20 OK\r\n\r\n", 400);
+    CHECK_RESPONSE_REJECTS("HTTP/1.1 2000 OK\r\n\r\n", 400);
+    CHECK_RESPONSE_REJECTS("HTTP/1.1 099 Low\r\n\r\n", 400);
+    CHECK_RESPONSE_REJECTS("HTTP/1.1 abc OK\r\n\r\n", 400);
+    CHECK_RESPONSE_REJECTS("http/1.1 200 OK\r\n\r\n", 400);
+    CHECK_RESPONSE_REJECTS("HTTP/2.0 200 OK\r\n\r\n", 505);
+    CHECK_RESPONSE_REJECTS("garbage\r\n\r\n", 400);
+    CHECK_RESPONSE_REJECTS("\r\nHTTP/1.1 200 OK\r\n\r\n", 400);
+    CHECK_RESPONSE_REJECTS("HTTP/1.1 200 O\x01K\r\n\r\n", 400);
+    CHECK_RESPONSE_REJECTS("HTTP/1.1 200 O\rK\r\n\r\n", 400);
+}
+
+static void test_response_bad_fields(void)
+{
+    CHECK_RESPONSE_REJECTS("HTTP/1.1 200 OK\r\nA : b\r\n\r\n", 400);
+    CHECK_RESPONSE_REJECTS("HTTP/1.1 200 OK\r\nA: b\r\n c\r\n\r\n", 400);
+    CHECK_RESPONSE_REJECTS("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n"
+                           "Content-Length: 2\r\n\r\n", 400);
+    CHECK_RESPONSE_REJECTS("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+                           400);
+    CHECK_RESPONSE_REJECTS("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n"
+                           "Transfer-Encoding: chunked\r\n\r\n", 400);
+    CHECK_RESPONSE_REJECTS("HTTP/1.1 200 OK\r\n"
+                           "Transfer-Encoding: gzip, chunked\r\n\r\n", 501);
+}
+
 static const struct check_case cases[] = {
     {"init_defaults", test_init_defaults},
     {"simple_get", test_simple_get},
@@ -695,6 +796,12 @@ static const struct check_case cases[] = {
     {"value_has_token", test_value_has_token},
     {"reusable_after_invalid", test_reusable_after_invalid},
     {"shorter_buffer_restarts_search", test_shorter_buffer_restarts_search},
+    {"response_simple", test_response_simple},
+    {"response_reason_forms", test_response_reason_forms},
+    {"response_incomplete", test_response_incomplete},
+    {"response_chunked", test_response_chunked},
+    {"response_bad_status_line", test_response_bad_status_line},
+    {"response_bad_fields", test_response_bad_fields},
     {0}};
 
 int main(int argc, char **argv)
