@@ -78,6 +78,25 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
     [[ "${lines[2]}" == "200 OK $u/pid "*" bytes" ]]
 }
 
+@test "ch05 fetch: the book's Try it: five URLs, five lines in order, exit 1; two /sleep/1 fetched together take about one second" {
+    start_named S4 "$SERVER_04"
+    local u="http://127.0.0.1:$S4_PORT" t0 ms
+    fetch "$u/" "$u/sleep/1" "$u/nope" http://127.0.0.1:1/ https://example.com/
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "200 OK $u/ 13 bytes" ]
+    [ "${lines[1]}" = "200 OK $u/sleep/1 10 bytes" ]
+    [ "${lines[2]}" = "404 Not Found $u/nope 14 bytes" ]
+    [ "${lines[3]}" = "599 Connection refused http://127.0.0.1:1/ 0 bytes" ]
+    [ "${lines[4]}" = "599 https is not supported: TLS needs a library this book does not use https://example.com/ 0 bytes" ]
+    t0=$(date +%s%N)
+    fetch --stats "$u/sleep/1" "$u/sleep/1" "$u/"
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    echo "elapsed ${ms} ms"
+    [ "$status" -eq 0 ]
+    [ "${lines[3]}" = "stats: 3 requests, 3 connections opened, 0 reused, 0 retried, 0 queued" ]
+    [ "$ms" -ge 950 ] && [ "$ms" -lt 1900 ]
+}
+
 @test "ch05 fetch: a 599 among the answers makes the exit status 1; refused is 'Connection refused'" {
     start_named S4 "$SERVER_04"
     fetch "http://127.0.0.1:$S4_PORT/" http://127.0.0.1:1/
