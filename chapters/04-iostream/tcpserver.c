@@ -38,6 +38,8 @@ struct tcpserver {
     double next_log;        /* the earliest time for the next burst's line */
     int accepting;          /* inside the accept loop: free() must wait */
     int freed;              /* tcpserver_free was called from handle_stream */
+    int exclusive;          /* add sockets with IOLOOP_EXCLUSIVE */
+    struct tcpserver_stats stats;
 };
 
 /* ---- bind_sockets ---- */
@@ -294,10 +296,12 @@ static int accept_batch(struct tcpserver *srv, int fd)
         int client = accept4(fd, (struct sockaddr *)&addr, &len,
                              SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (client >= 0) {
+            srv->stats.accepted++;
             if (srv->exhausted)
                 log_recovered(srv);
             hand_over(srv, client, &addr, len);
         } else if (errno == EAGAIN) {
+            srv->stats.eagain++;
             /* The queue is empty, or (chapter 6) a sibling process that
              * shares this socket woke up too and took the client first. */
             return 0;
@@ -320,12 +324,16 @@ static int accept_batch(struct tcpserver *srv, int fd)
 static int on_accept(struct ioloop *loop, int fd, int events, void *arg)
 {
     struct tcpserver *srv = arg;
+    unsigned long before = srv->stats.accepted;
     int rc;
 
     (void)loop, (void)events;
+    srv->stats.wakeups++;
     srv->accepting = 1;
     rc = accept_batch(srv, fd);
     srv->accepting = 0;
+    if (!srv->freed && srv->stats.accepted == before)
+        srv->stats.wasted++;
     if (srv->freed) /* handle_stream freed the server: finish the job */
         free(srv);
     return rc;
@@ -384,8 +392,10 @@ int tcpserver_add_sockets(struct tcpserver *srv, const int *fds, int n)
         /* A blocking listener would hang in accept() when a sibling
          * process takes the client first (chapter 6): make sure. */
         if (net_set_nonblocking(fds[i]) < 0 ||
-            ioloop_add_handler(srv->loop, fds[i], IOLOOP_READ, on_accept,
-                               srv) < 0)
+            ioloop_add_handler(srv->loop, fds[i],
+                               IOLOOP_READ |
+                                   (srv->exclusive ? IOLOOP_EXCLUSIVE : 0),
+                               on_accept, srv) < 0)
             goto fail;
         srv->fds[srv->nfds + i] = fds[i];
     }
@@ -427,4 +437,15 @@ int tcpserver_listen(struct tcpserver *srv, const char *host, int port)
 int tcpserver_port(const struct tcpserver *srv)
 {
     return srv->nfds > 0 ? net_local_port(srv->fds[0]) : -1;
+}
+
+void tcpserver_get_stats(const struct tcpserver *srv,
+                         struct tcpserver_stats *out)
+{
+    *out = srv->stats;
+}
+
+void tcpserver_set_exclusive(struct tcpserver *srv, int on)
+{
+    srv->exclusive = on;
 }
