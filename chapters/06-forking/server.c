@@ -34,7 +34,10 @@ struct config {
     struct server_config net;
     int procs, threads, queue, max_restarts, grace, exit_after;
     int reuseport, exclusive;
+    const char *backend;
 };
+
+static const char *const backends[] = {"epoll", "select", NULL};
 
 /* One worker's world, made after the fork. */
 static struct ioloop *loop;
@@ -224,8 +227,8 @@ static void worker_start(const struct config *c, const int *fds, int n)
     const struct httpserver_options options = {
         .stream_body = web_application_stream_body};
 
-    if (!(loop = ioloop_new(NULL)))
-        die("cannot create the loop");
+    if (!(loop = ioloop_new(c->backend)))
+        die("cannot create the %s loop", c->backend);
     server_on_stop(on_stop_signal);
     if (server_catch_signals() < 0)
         die("cannot install signal handlers");
@@ -352,6 +355,8 @@ static int parse(int argc, char **argv, struct config *c)
         {"--grace", ARGS_INT, &c->grace, "SECONDS",
          "at a stop, how long requests in flight may take (default 10)", 1,
          3600, NULL},
+        {"--backend", ARGS_CHOICE, &c->backend, "epoll|select",
+         "each worker's poller (default epoll)", 0, 0, backends},
         {"--exit-after", ARGS_INT, &c->exit_after, "N",
          "tests only: a worker exits 0 after N requests", 0, 1000000, NULL},
         {0}};
@@ -363,13 +368,18 @@ static int parse(int argc, char **argv, struct config *c)
         fprintf(stderr, "--reuseport and --exclusive exclude each other\n");
         return 2;
     }
+    if (status == ARGS_OK && c->exclusive && strcmp(c->backend, "epoll")) {
+        fprintf(stderr, "--exclusive needs the epoll backend\n");
+        return 2;
+    }
     return status == ARGS_OK ? -1 : status == ARGS_HELP ? 0 : 2;
 }
 
 int main(int argc, char **argv)
 {
     static struct config c = {.net = SERVER_CONFIG_DEFAULT, .procs = 1,
-                              .max_restarts = 100, .grace = 10};
+                              .max_restarts = 100, .grace = 10,
+                              .backend = "epoll"};
     int fds[TCPSERVER_MAX_SOCKETS], n, rc;
 
     if ((rc = parse(argc, argv, &c)) >= 0)
