@@ -55,6 +55,16 @@ none_left() {
     return 1
 }
 
+# The server was told to stop already: it must exit 0, nothing from the
+# sanitizers in its log (stop_clean, for a server that has gone).
+exited_clean() {
+    local status=0
+    wait "$SERVER_PID" || status=$?
+    SERVER_PID=
+    [ "$status" -eq 0 ]
+    ! grep -E "Sanitizer|runtime error" "$SERVER_LOG"
+}
+
 # The sum of one counter of the "stats:" lines the workers log at exit.
 stats_sum() {
     grep -o "stats: .*" "$SERVER_LOG" |
@@ -143,9 +153,7 @@ stats_sum() {
     local i
     for ((i = 0; i < 40; i++)); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.05; done
     local parent=$SERVER_PID
-    wait "$SERVER_PID" || SERVER_STATUS=$?
-    SERVER_PID=
-    [ "${SERVER_STATUS:-0}" -eq 0 ]
+    exited_clean
     [ "$(grep -c "started child" "$SERVER_LOG")" -eq 2 ]
     none_left "$parent"
 }
@@ -177,7 +185,7 @@ stats_sum() {
     kill -TERM "$SERVER_PID"
     wait "${pids[@]}"
     [ "$(cat "$BATS_TEST_TMPDIR"/r* | grep -c '^Slept 1 s$')" -eq 20 ]
-    stop_clean
+    exited_clean
     none_left "$parent"
 }
 
