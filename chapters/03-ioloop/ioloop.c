@@ -55,7 +55,8 @@ struct ioloop {
     int nevents, dispatching_at;
 
     struct ioloop_stats stats;   /* only the loop's thread writes it */
-    double started;              /* the first ioloop_start()'s time */
+    double started;              /* the first poll's time */
+    double poll_began;           /* the current poll's */
 };
 
 static const struct poller_backend *ioloop_find_backend(const char *name)
@@ -403,7 +404,7 @@ static void ioloop_run_before_poll(struct ioloop *loop)
 
 /* How long poll() may sleep: 0 if callbacks or hooks wait, until the next timeout
  * (rounded up, so we never wake a hair early and spin), or for ever. */
-static int ioloop_poll_timeout(struct ioloop *loop)
+static int ioloop_wait_ms(struct ioloop *loop)
 {
     double deadline, ms;
     size_t pending;
@@ -420,10 +421,25 @@ static int ioloop_poll_timeout(struct ioloop *loop)
     return ms <= 0 ? 0 : ms > 3600e3 ? 3600000 : (int)ms + 1;
 }
 
+/* The wait's length, computed just before poll(): the moment the wait
+ * begins, for ioloop_get_stats. Two clock reads per turn (a vDSO call,
+ * tens of nanoseconds) are cheap beside the poll() they bracket. */
+static int ioloop_poll_timeout(struct ioloop *loop)
+{
+    int timeout = ioloop_wait_ms(loop);
+
+    loop->poll_began = clock_now();
+    if (loop->started == 0)
+        loop->started = loop->poll_began;
+    return timeout;
+}
+
 /* Call each ready descriptor's handler with the events it asked for.
  * remove_handler() may clear later entries of this batch as we go. */
 static void ioloop_dispatch(struct ioloop *loop)
 {
+    loop->stats.poll_seconds += clock_now() - loop->poll_began; /* poll ended */
+    loop->stats.turns++;
     for (int i = 0; i < loop->nevents; i++) {
         struct poller_event *ev = &loop->events[i];
         struct handler *h;
@@ -437,19 +453,6 @@ static void ioloop_dispatch(struct ioloop *loop)
             ioloop_report(h->fn(loop, ev->fd, events, h->arg), "handler", ev->fd);
     }
     loop->nevents = 0;
-}
-
-/* Two clock reads per turn (clock_now is a vDSO call, tens of
- * nanoseconds): cheap beside the poll() they bracket. */
-static int ioloop_timed_poll(struct ioloop *loop, int timeout)
-{
-    double t0 = clock_now();
-    int n = loop->backend->poll(loop->poller, loop->events, IOLOOP_MAX_EVENTS,
-                                timeout);
-
-    loop->stats.poll_seconds += clock_now() - t0;
-    loop->stats.turns++;
-    return n;
 }
 
 void ioloop_get_stats(const struct ioloop *loop, struct ioloop_stats *out)
@@ -479,15 +482,14 @@ void ioloop_get_stats(const struct ioloop *loop, struct ioloop_stats *out)
 void ioloop_start(struct ioloop *loop)
 {
     loop->running = 1;
-    if (loop->started == 0)
-        loop->started = clock_now();
     while (!atomic_load(&loop->stopping)) {
         ioloop_run_callbacks(loop);
         ioloop_run_timeouts(loop);
         ioloop_run_before_poll(loop);
         atomic_store(&loop->polling, 1);
         int timeout = ioloop_poll_timeout(loop);
-        int n = ioloop_timed_poll(loop, timeout);
+        int n = loop->backend->poll(loop->poller, loop->events,
+                                    IOLOOP_MAX_EVENTS, timeout);
         atomic_store(&loop->polling, 0);
         if (n < 0 && errno != EINTR)
             log_error("%s: %s", loop->backend->name, strerror(errno));

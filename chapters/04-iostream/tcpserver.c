@@ -279,6 +279,7 @@ static void hand_over(struct tcpserver *srv, int client,
     char peer[NI_MAXHOST + NI_MAXSERV + 2];
     struct iostream *stream = iostream_new(srv->loop, client);
 
+    srv->stats.accepted++;
     if (!stream) { /* iostream_new closed client */
         log_warn("cannot wrap a new connection: %s", strerror(errno));
         return;
@@ -296,12 +297,10 @@ static int accept_batch(struct tcpserver *srv, int fd)
         int client = accept4(fd, (struct sockaddr *)&addr, &len,
                              SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (client >= 0) {
-            srv->stats.accepted++;
             if (srv->exhausted)
                 log_recovered(srv);
             hand_over(srv, client, &addr, len);
         } else if (errno == EAGAIN) {
-            srv->stats.eagain++;
             /* The queue is empty, or (chapter 6) a sibling process that
              * shares this socket woke up too and took the client first. */
             return 0;
@@ -330,8 +329,14 @@ static int on_accept(struct ioloop *loop, int fd, int events, void *arg)
     (void)loop, (void)events;
     srv->stats.wakeups++;
     srv->accepting = 1;
+    errno = 0;
     rc = accept_batch(srv, fd);
     srv->accepting = 0;
+    /* A batch that ends at an empty queue returns 0 with accept()'s
+     * EAGAIN in errno. (One that stopped at its bound may leave an EAGAIN
+     * of handle_stream's there: at most one too many per 128 accepts.) */
+    if (!srv->freed && rc == 0 && errno == EAGAIN)
+        srv->stats.eagain++;
     if (!srv->freed && srv->stats.accepted == before)
         srv->stats.wasted++;
     if (srv->freed) /* handle_stream freed the server: finish the job */

@@ -14,37 +14,20 @@
 #include <string.h>
 #include <unistd.h>
 
-void demo_handlers_text_plain(struct web_handler *h)
+static void text_plain(struct web_handler *h)
 {
     web_set_header(h, "Content-Type", "text/plain");
 }
 
-int demo_handlers_cpu_units(struct web_handler *h, long *units)
-{
-    char *end;
-
-    errno = 0;
-    *units = strtol(web_path_arg(h, 0), &end, 10);
-    return errno || *end || *units > DEMO_MAX_CPU_UNITS ? 400 : 0;
-}
-
-int demo_handlers_sleep_ms(struct web_handler *h, int64_t *ms)
-{
-    const char *arg = web_path_arg(h, 0);
-
-    *ms = demo_parse_ms(arg, strlen(arg));
-    return *ms < 0 ? 404 : *ms > DEMO_MAX_SLEEP_MS ? 400 : 0;
-}
-
 static int hello_get(struct web_handler *h)
 {
-    demo_handlers_text_plain(h);
+    text_plain(h);
     return web_write_str(h, "Hello, world\n") < 0 ? errno : 0;
 }
 
 static int pid_get(struct web_handler *h)
 {
-    demo_handlers_text_plain(h);
+    text_plain(h);
     return web_printf(h, "%d\n", (int)getpid()) < 0 ? errno : 0;
 }
 
@@ -52,12 +35,14 @@ static int pid_get(struct web_handler *h)
  * loop back where it waits. */
 static int cpu_get(struct web_handler *h)
 {
+    char *end;
     long units;
-    int status = demo_handlers_cpu_units(h, &units);
 
-    if (status)
-        return web_send_error(h, status), 0; /* h is finished and freed */
-    demo_handlers_text_plain(h);
+    errno = 0;
+    units = strtol(web_path_arg(h, 0), &end, 10);
+    if (errno || *end || units > DEMO_MAX_CPU_UNITS)
+        return web_send_error(h, 400), 0; /* h is finished and freed */
+    text_plain(h);
     web_printf(h, "Worked %ld units (%016llx)\n", units,
                (unsigned long long)demo_burn_cpu(units));
     return 0;
@@ -90,14 +75,15 @@ static int echo_post(struct web_handler *h)
  * cancels the coroutine (gen_web.h): gen_sleep returns ECANCELED. */
 static int sleep_get(struct web_handler *h)
 {
-    int64_t ms;
-    int err, status = demo_handlers_sleep_ms(h, &ms);
+    const char *arg = web_path_arg(h, 0);
+    int64_t ms = demo_parse_ms(arg, strlen(arg));
+    int err;
 
-    if (status)
-        return web_send_error(h, status), 0;
+    if (ms < 0 || ms > DEMO_MAX_SLEEP_MS)
+        return web_send_error(h, ms < 0 ? 404 : 400), 0;
     if ((err = gen_sleep((double)ms / 1000)))
         return err;
-    demo_handlers_text_plain(h);
+    text_plain(h);
     web_printf(h, "Slept %g s\n", (double)ms / 1000);
     return 0;
 }

@@ -18,21 +18,10 @@
 
 #include "gen_web.h"
 
-#include <stdint.h>
-
 extern const struct gen_web_class demo_hello_handler; /* GET / */
 extern const struct gen_web_class demo_pid_handler;   /* GET /pid */
 extern const struct gen_web_class demo_cpu_handler;   /* GET /cpu/N */
 extern const struct gen_web_class demo_echo_handler;  /* POST /echo */
 extern const struct gen_web_class demo_sleep_handler; /* GET /sleep/N */
-
-/* Content-Type: text/plain, every route's answer. */
-void demo_handlers_text_plain(struct web_handler *h);
-
-/* The first path argument as /cpu/N's units, or as /sleep/N's
- * milliseconds: 0, or the HTTP status to answer instead (400 out of
- * range; 404 for a /sleep argument with more than 3 decimals). */
-int demo_handlers_cpu_units(struct web_handler *h, long *units);
-int demo_handlers_sleep_ms(struct web_handler *h, int64_t *ms);
 
 #endif

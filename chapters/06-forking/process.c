@@ -262,6 +262,8 @@ static pid_t process_on_exit(struct process_parent *p, struct process_slot *s,
     pid_t pid = process_spawn(p, task);
     if (pid > 0)
         s->pid = pid;
+    else if (pid < 0) /* a task id with no worker: give up cleanly */
+        process_stop(p, 1);
     return pid;
 }
 

@@ -53,6 +53,31 @@ static void on_stop_signal(void) { ioloop_stop(loop); }
 
 /* ---- the new routes ---- */
 
+static void text_plain(struct web_handler *h)
+{
+    web_set_header(h, "Content-Type", "text/plain");
+}
+
+/* /blocking-sleep/N's argument, as /sleep/N's: 0, or the status to answer
+ * (404 for more than 3 decimals, 400 past an hour). */
+static int sleep_arg(struct web_handler *h, int64_t *ms)
+{
+    const char *arg = web_path_arg(h, 0);
+
+    *ms = demo_parse_ms(arg, strlen(arg));
+    return *ms < 0 ? 404 : *ms > DEMO_MAX_SLEEP_MS ? 400 : 0;
+}
+
+/* /cpu/N's argument: 0, or 400. */
+static int cpu_arg(struct web_handler *h, long *units)
+{
+    char *end;
+
+    errno = 0;
+    *units = strtol(web_path_arg(h, 0), &end, 10);
+    return errno || *end || *units > DEMO_MAX_CPU_UNITS ? 400 : 0;
+}
+
 /* On a worker thread: a real, blocking sleep. */
 static int sleep_job(void *arg, void **result)
 {
@@ -91,13 +116,13 @@ static int blocking_sleep_get(struct web_handler *h)
 {
     int64_t ms;
     void *unused;
-    int err, status = demo_handlers_sleep_ms(h, &ms);
+    int err, status = sleep_arg(h, &ms);
 
     if (status)
         return web_send_error(h, status), 0;
     if ((err = run_job(h, sleep_job, (intptr_t)ms, &unused)))
         return err == EAGAIN ? 0 : err;
-    demo_handlers_text_plain(h);
+    text_plain(h);
     web_printf(h, "Slept %g s (blocking, pid %d)\n", (double)ms / 1000,
                (int)getpid());
     return 0;
@@ -107,13 +132,13 @@ static int cpu_get(struct web_handler *h)
 {
     long units;
     void *sum;
-    int err, status = demo_handlers_cpu_units(h, &units);
+    int err, status = cpu_arg(h, &units);
 
     if (status)
         return web_send_error(h, status), 0;
     if ((err = run_job(h, cpu_job, units, &sum)))
         return err == EAGAIN ? 0 : err;
-    demo_handlers_text_plain(h);
+    text_plain(h);
     web_printf(h, "Worked %ld units (%016llx)\n", units,
                (unsigned long long)(uintptr_t)sum);
     return 0;
@@ -147,7 +172,7 @@ static int stats_get(struct web_handler *h)
     char line[256];
 
     stats_line(line, sizeof line);
-    demo_handlers_text_plain(h);
+    text_plain(h);
     return web_printf(h, "%s\n", line) < 0 ? errno : 0;
 }
 
