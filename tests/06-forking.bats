@@ -334,6 +334,26 @@ accept_run() {
     [ "$WASTED" -eq 0 ]
 }
 
+@test "ch06 watchdog: --blocking-threshold 0.1: a 300 ms blocking handler is reported once, with a backtrace; a 300 ms /sleep is not" {
+    start_server "$SERVER_06" --blocking-threshold 0.1
+    run httpc_get /sleep/0.3
+    [ "$(response_body)" = "Slept 0.3 s" ]
+    sleep 0.2
+    [ "$(grep -c "the loop has been held" "$SERVER_LOG")" -eq 0 ]
+    run httpc_get /blocking-sleep/0.3
+    [[ "$(response_body)" == "Slept 0.3 s (blocking, pid $SERVER_PID)" ]]
+    sleep 0.2
+    cat "$SERVER_LOG"
+    [ "$(grep -c "the loop has been held for 0\.[0-9]* s (threshold 0.1 s)" "$SERVER_LOG")" -eq 1 ]
+    [ "$(grep -c "the loop's thread is here:" "$SERVER_LOG")" -eq 1 ]
+    grep -q "nanosleep" "$SERVER_LOG"
+    stop_clean
+    run "$SERVER_06" --blocking-threshold 0
+    [ "$status" -eq 2 ]
+    run "$SERVER_06" --blocking-threshold soon
+    [ "$status" -eq 2 ]
+}
+
 @test "ch06 server: /stats names the worker and its counters; bad arguments exit 2" {
     start_server "$SERVER_06"
     run httpc_get /stats

@@ -1,7 +1,7 @@
 # chapters/06-forking/chapter.mk - supervised workers (process.c), the
 # thread pool (executor.c), and the demo server on chapters 3 to 5.
 CH06 := $(BUILD)/chapters/06-forking
-CH06_OBJ := $(CH06)/process.o $(CH06)/executor.o
+CH06_OBJ := $(CH06)/process.o $(CH06)/executor.o $(CH06)/watchdog.o
 # The chapter's files include chapter 5's, 4's and 3's headers; programs
 # link $(CH06_OBJ) $(CH05_OBJ) $(CH04_OBJ) $(CH03_OBJ) $(COMMON_OBJ).
 $(CH06)/%.o: CPPFLAGS += -Ichapters/05-coroutines -Ichapters/04-iostream \
@@ -12,6 +12,9 @@ $(CH06)/server: $(CH06)/server.o $(CH06_OBJ) $(CH05_OBJ) $(CH04_OBJ) \
                 $(CH03_OBJ) $(COMMON_OBJ)
 	$(LINK)
 PROGRAMS += $(CH06)/server
+# The watchdog's backtraces name the functions the dynamic symbol table
+# has: -rdynamic puts the program's own (not its static ones) there.
+$(CH06)/server: LDFLAGS += -rdynamic
 
 # tests/unit/executor_test.c: results on the loop's thread, cancel before
 # start, shutdown waits, a full queue, threads in parallel.

@@ -10,6 +10,7 @@
 #include "ioloop.h"
 #include "process.h"
 #include "tcpserver.h"
+#include "watchdog.h"
 #include "web.h"
 
 #include "args.h"
@@ -35,6 +36,8 @@ struct config {
     int procs, threads, queue, max_restarts, grace, exit_after;
     int reuseport, exclusive;
     const char *backend;
+    const char *blocking; /* --blocking-threshold, as given */
+    double threshold;     /* ...in seconds; 0: none */
 };
 
 static const char *const backends[] = {"epoll", "select", NULL};
@@ -43,6 +46,7 @@ static const char *const backends[] = {"epoll", "select", NULL};
 static struct ioloop *loop;
 static struct executor *pool;     /* NULL with --threads 0 */
 static struct tcpserver *acceptor;
+static struct watchdog *watchdog; /* NULL without --blocking-threshold */
 static struct httpserver *http;
 static struct web_application *app;
 static unsigned long requests;    /* requests this worker has been given */
@@ -257,6 +261,8 @@ static void worker_start(const struct config *c, const int *fds, int n)
     server_on_stop(on_stop_signal);
     if (server_catch_signals() < 0)
         die("cannot install signal handlers");
+    if (c->threshold > 0 && !(watchdog = watchdog_new(loop, c->threshold)))
+        die("cannot start the watchdog");
     if (c->threads > 0 && !(pool = executor_new(loop, c->threads,
                                                  (size_t)c->queue)))
         die("cannot start %d threads", c->threads);
@@ -273,6 +279,8 @@ static void worker_finish(const struct config *c)
 {
     char line[256];
 
+    watchdog_free(watchdog); /* the loop stops and starts from here on */
+    watchdog = NULL;
     log_info("stopping");
     worker_drain(c->grace);
     stats_line(line, sizeof line);
@@ -382,6 +390,8 @@ static int parse(int argc, char **argv, struct config *c)
          3600, NULL},
         {"--backend", ARGS_CHOICE, &c->backend, "epoll|select",
          "each worker's poller (default epoll)", 0, 0, backends},
+        {"--blocking-threshold", ARGS_STRING, &c->blocking, "SECONDS",
+         "log a backtrace when a callback holds the loop longer", 0, 0, NULL},
         {"--exit-after", ARGS_INT, &c->exit_after, "N",
          "tests only: a worker exits 0 after N requests", 0, 1000000, NULL},
         {0}};
@@ -392,6 +402,16 @@ static int parse(int argc, char **argv, struct config *c)
     if (status == ARGS_OK && c->reuseport && c->exclusive) {
         fprintf(stderr, "--reuseport and --exclusive exclude each other\n");
         return 2;
+    }
+    if (status == ARGS_OK && c->blocking) {
+        char *end;
+        c->threshold = strtod(c->blocking, &end);
+        if (*end || end == c->blocking || !(c->threshold > 0) ||
+            c->threshold > 3600) {
+            fprintf(stderr, "--blocking-threshold: a number of seconds, "
+                            "more than 0, at most 3600\n");
+            return 2;
+        }
     }
     if (status == ARGS_OK && c->exclusive && strcmp(c->backend, "epoll")) {
         fprintf(stderr, "--exclusive needs the epoll backend\n");
