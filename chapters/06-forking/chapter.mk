@@ -12,9 +12,6 @@ $(CH06)/server: $(CH06)/server.o $(CH06_OBJ) $(CH05_OBJ) $(CH04_OBJ) \
                 $(CH03_OBJ) $(COMMON_OBJ)
 	$(LINK)
 PROGRAMS += $(CH06)/server
-# The watchdog's backtraces name the functions the dynamic symbol table
-# has: -rdynamic puts the program's own (not its static ones) there.
-$(CH06)/server: LDFLAGS += -rdynamic
 
 # tests/unit/executor_test.c: results on the loop's thread, cancel before
 # start, shutdown waits, a full queue, threads in parallel.
