@@ -82,6 +82,18 @@ stats_sum() {
     none_left "$parent"
 }
 
+@test "ch06 server: --procs 0 starts one worker per CPU this process may use; SIGINT stops them all with 0" {
+    local cpus
+    cpus=$(nproc) # sched_getaffinity's count, as process_cpu_count's
+    start_server "$SERVER_06" --procs 0
+    [ "$(grep -c "accepting (pid" "$SERVER_LOG")" -eq "$cpus" ]
+    [ "$(children | wc -l)" -eq "$cpus" ]
+    local parent=$SERVER_PID
+    kill -INT "$SERVER_PID"
+    exited_clean
+    none_left "$parent"
+}
+
 @test "ch06 server: two staggered /blocking-sleep/1 under --procs 2 are answered by two different pids, together" {
     start_server "$SERVER_06" --procs 2
     local t0=$(now_ms)

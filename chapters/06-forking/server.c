@@ -228,27 +228,32 @@ static void on_stream(struct tcpserver *srv, struct iostream *stream,
 }
 
 /* A graceful stop: no new connection, and the requests in flight get
- * grace seconds to finish before their connections are closed. */
+ * grace seconds to finish before their connections are closed. A second
+ * SIGTERM stops the wait early: then the check must not outlive it. */
+static double drain_deadline;
+static ioloop_timeout drain_check;
+
 static int check_drained(struct ioloop *l, void *arg)
 {
-    double deadline = *(double *)arg;
-
-    if (gen_web_running() == 0 || ioloop_time(l) >= deadline)
+    (void)arg;
+    drain_check = 0;
+    if (gen_web_running() == 0 || ioloop_time(l) >= drain_deadline)
         ioloop_stop(l);
     else
-        ioloop_call_later(l, 0.02, check_drained, arg);
+        drain_check = ioloop_call_later(l, 0.02, check_drained, NULL);
     return 0;
 }
 
 static void worker_drain(double grace)
 {
-    double deadline = ioloop_time(loop) + grace;
-
+    drain_deadline = ioloop_time(loop) + grace;
     tcpserver_get_stats(acceptor, &accept_stats);
     tcpserver_free(acceptor); /* our copies: the siblings accept on */
     acceptor = NULL;
-    ioloop_add_callback(loop, check_drained, &deadline);
+    drain_check = ioloop_call_later(loop, 0, check_drained, NULL);
     ioloop_start(loop);
+    if (drain_check)
+        ioloop_remove_timeout(loop, drain_check);
 }
 
 static void worker_start(const struct config *c, const int *fds, int n)
