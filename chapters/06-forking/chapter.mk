@@ -19,3 +19,7 @@ UNIT_OBJS_executor_test := $(CH06_OBJ) $(CH05_OBJ) $(CH04_OBJ) $(CH03_OBJ)
 $(BUILD)/tests/unit/executor_test.o: CPPFLAGS += -Ichapters/06-forking \
                                                  -Ichapters/05-coroutines \
                                                  -Ichapters/03-ioloop
+
+# tests/unit/process_test.c: process_fork's scenarios, one per run.
+UNIT_OBJS_process_test := $(CH06)/process.o
+$(BUILD)/tests/unit/process_test.o: CPPFLAGS += -Ichapters/06-forking
