@@ -38,6 +38,7 @@ struct config {
     const char *backend;
     const char *blocking; /* --blocking-threshold, as given */
     double threshold;     /* ...in seconds; 0: none */
+    int bound_port;       /* the port bound (the answer to --port 0) */
 };
 
 static const char *const backends[] = {"epoll", "select", NULL};
@@ -304,8 +305,8 @@ static void worker_finish(const struct config *c)
 
 /* --reuseport: a socket of this worker's own on the shared port, with
  * SO_REUSEPORT; the kernel spreads connections between such sockets by a
- * hash of the client's address, so no two workers race for one. listen
- * is 0 for the parent's socket, which only holds the port: a bound socket
+ * hash of the client's address, so no two workers race for one.
+ * listening is 0 for the parent's socket, which only holds the port: a bound socket
  * that does not listen is in no accept group. -1 with errno. */
 static int bind_reuseport(const char *host, int port, int listening)
 {
@@ -336,24 +337,21 @@ static int bind_reuseport(const char *host, int port, int listening)
     return fd;
 }
 
-static struct config *ready_config;
-static int ready_port;
-
-/* The one ready line: printed by the parent once every child accepts. */
+/* The one ready line (arg: the config). With --procs, the parent prints
+ * it once every child accepts (process_options.on_ready). */
 static void print_ready(void *arg)
 {
-    const char *host = ready_config->net.host;
-    int bracket = strchr(host, ':') != NULL; /* an IPv6 literal */
+    const struct config *c = arg;
+    int bracket = strchr(c->net.host, ':') != NULL; /* an IPv6 literal */
 
-    (void)arg;
-    printf("listening on http://%s%s%s:%d\n", bracket ? "[" : "", host,
-           bracket ? "]" : "", ready_port);
+    printf("listening on http://%s%s%s:%d\n", bracket ? "[" : "",
+           c->net.host, bracket ? "]" : "", c->bound_port);
     fflush(stdout);
 }
 
 /* The sockets every worker shares (bound before the fork), or with
  * --reuseport the one that holds the port. Returns how many. */
-static int bind_shared(const struct config *c, int *fds)
+static int bind_shared(struct config *c, int *fds)
 {
     int n;
 
@@ -365,7 +363,7 @@ static int bind_shared(const struct config *c, int *fds)
                                    TCPSERVER_MAX_SOCKETS);
     if (n < 0)
         die("cannot listen on %s:%d", c->net.host, c->net.port);
-    ready_port = net_local_port(fds[0]);
+    c->bound_port = net_local_port(fds[0]);
     return n;
 }
 
@@ -436,28 +434,29 @@ int main(int argc, char **argv)
         return rc;
     log_setup("ch06");
     exit_after = c.exit_after;
-    ready_config = &c;
-    n = bind_shared(&c, fds);
-    if (c.procs != 1) {
-        struct process_options po = {.max_restarts = c.max_restarts ? c.max_restarts : -1,
-                                     .grace = c.grace + 1,
-                                     .on_ready = print_ready};
+    n = bind_shared(&c, fds); /* 1. bind, in the parent */
+    if (c.procs != 1) {       /* 2. fork; only the workers return */
+        /* The parent waits a second longer than a worker's own grace. */
+        struct process_options po = {
+            .max_restarts = c.max_restarts ? c.max_restarts : -1,
+            .grace = c.grace + 1, .on_ready = print_ready, .arg = &c};
         if (process_fork_with(c.procs, &po) < 0)
             die("cannot fork");
     }
     if (c.reuseport) { /* this worker's own socket on the port */
         int held = fds[0];
-        if ((fds[0] = bind_reuseport(c.net.host, ready_port, 1)) < 0)
-            die("cannot listen on %s:%d", c.net.host, ready_port);
+        if ((fds[0] = bind_reuseport(c.net.host, c.bound_port, 1)) < 0)
+            die("cannot listen on %s:%d", c.net.host, c.bound_port);
         close(held);
     }
+    /* 3. in each worker: its own loop, and the sockets added to it */
     worker_start(&c, fds, n);
     if (process_task_id() >= 0) {
         log_info("worker %d accepting (pid %d)", process_task_id(),
                  (int)getpid());
         process_ready();
     } else {
-        print_ready(NULL);
+        print_ready(&c);
     }
     ioloop_start(loop);
     worker_finish(&c);
