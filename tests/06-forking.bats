@@ -9,10 +9,22 @@ load helpers
 
 SERVER_06="$(chapter_server 06)"
 
+# Every test, whatever it checked, ends with no worker left: a survivor
+# is killed, and fails the test.
 teardown() {
     stop_server
-    local pid
-    for pid in $(started_pids); do kill -KILL "$pid" 2>/dev/null || true; done
+    local pid left=""
+    for pid in $(started_pids); do
+        running "$pid" && left+=" $pid"
+    done
+    [ -z "$left" ] && return 0
+    sleep 1 # PDEATHSIG's SIGTERM may still be draining one
+    for pid in $left; do
+        running "$pid" || continue
+        kill -KILL "$pid" 2>/dev/null || true
+        echo "worker $pid was left running" >&2
+        return 1
+    done
 }
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
