@@ -86,3 +86,36 @@ PROCESS_TEST="$BUILD/tests/unit/process_test"
 @test "ch06 hooks: a server with tcpserver_set_exclusive (EPOLLEXCLUSIVE) accepts and counts the same" {
     unit tcpserver_test stats_exclusive
 }
+
+# ---- process_fork against Tornado 6.2's fork_processes ----
+# tests/tornado/fork_demo.py runs process_test's scenarios on Tornado; its
+# traces are committed in tests/tornado/expected/fork/.
+
+FORK_DEMO="$TOP/tests/tornado/fork_demo.py"
+FORK_EXPECTED="$TOP/tests/tornado/expected/fork"
+
+# The C side's trace of a scenario, in fork_demo.py's form: the task
+# lines sorted (give_up: none, their number varies), then the exit status.
+c_trace() {
+    local out status=0
+    out=$("$PROCESS_TEST" "$@" 2>/dev/null) || status=$?
+    [ "$1" = give_up ] || printf '%s\n' "$out" | grep '^task' | sed 's/ random .*//' | sort
+    echo "exit $status"
+}
+
+@test "ch06 process: Tornado 6.2's fork_processes still gives the committed traces" {
+    /usr/bin/python3 -c 'import tornado' 2>/dev/null || skip "python3-tornado not installed"
+    local s
+    for s in tasks give_up; do
+        diff <(/usr/bin/python3 "$FORK_DEMO" "$s") "$FORK_EXPECTED/$s.txt"
+    done
+    diff <(/usr/bin/python3 "$FORK_DEMO" restart "$BATS_TEST_TMPDIR") "$FORK_EXPECTED/restart.txt"
+}
+
+@test "ch06 process: process_fork's traces are Tornado's: task ids, a non-zero exit restarted, exit 0 final, giving up" {
+    local s
+    for s in tasks give_up; do
+        diff <(c_trace "$s") "$FORK_EXPECTED/$s.txt"
+    done
+    diff <(c_trace restart "$BATS_TEST_TMPDIR") "$FORK_EXPECTED/restart.txt"
+}
