@@ -229,16 +229,26 @@ static void on_stream(struct tcpserver *srv, struct iostream *stream,
 }
 
 /* A graceful stop: no new connection, and the requests in flight get
- * grace seconds to finish before their connections are closed. A second
- * SIGTERM stops the wait early: then the check must not outlive it. */
-static double drain_deadline;
+ * grace seconds to finish before their connections are closed. "In
+ * flight" is a coroutine handler running (gen_web_running), and a request
+ * can be on its way in a connection accepted just before the stop, its
+ * bytes not read yet: so the wait lasts DRAIN_SETTLE seconds at least,
+ * for such heads to arrive and their handlers to start. A client that
+ * connects and then waits longer to send is closed unanswered, as an idle
+ * keep-alive connection is. A second SIGTERM stops the wait early: then
+ * the check must not outlive it. */
+#define DRAIN_SETTLE 0.2
+static double drain_settled, drain_deadline;
 static ioloop_timeout drain_check;
 
 static int check_drained(struct ioloop *l, void *arg)
 {
+    double now = ioloop_time(l);
+
     (void)arg;
     drain_check = 0;
-    if (gen_web_running() == 0 || ioloop_time(l) >= drain_deadline)
+    if (now >= drain_deadline ||
+        (now >= drain_settled && gen_web_running() == 0))
         ioloop_stop(l);
     else
         drain_check = ioloop_call_later(l, 0.02, check_drained, NULL);
@@ -247,11 +257,14 @@ static int check_drained(struct ioloop *l, void *arg)
 
 static void worker_drain(double grace)
 {
-    drain_deadline = ioloop_time(loop) + grace;
+    double now = ioloop_time(loop);
+
+    drain_deadline = now + grace;
+    drain_settled = now + (grace < DRAIN_SETTLE ? grace : DRAIN_SETTLE);
     tcpserver_get_stats(acceptor, &accept_stats);
     tcpserver_free(acceptor); /* our copies: the siblings accept on */
     acceptor = NULL;
-    drain_check = ioloop_call_later(loop, 0, check_drained, NULL);
+    drain_check = ioloop_call_later(loop, 0.02, check_drained, NULL);
     ioloop_start(loop);
     if (drain_check)
         ioloop_remove_timeout(loop, drain_check);
