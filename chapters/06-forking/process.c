@@ -392,7 +392,8 @@ static int process_setup_parent(struct process_parent *p, int n,
         p->opt.grace = PROCESS_DEFAULT_GRACE;
     if (!(p->slots = calloc((size_t)n, sizeof *p->slots)))
         return -1;
-    if (process_open_pipes() < 0 || process_set_handlers(process_on_signal) < 0) {
+    if (process_open_pipes() < 0 ||
+        process_set_handlers(process_on_signal) < 0) {
         free(p->slots);
         return -1;
     }
@@ -433,9 +434,12 @@ int process_fork_with(int n, const struct process_options *options)
 int process_fork(int n, int max_restarts)
 {
     /* process_options says 0 for the default, and < 0 for none. */
-    struct process_options options = {
-        .max_restarts = max_restarts < 0 ? 0 : max_restarts == 0 ? -1
-                                                                  : max_restarts};
+    struct process_options options = {.max_restarts = max_restarts};
+
+    if (max_restarts < 0)
+        options.max_restarts = 0; /* the default */
+    else if (max_restarts == 0)
+        options.max_restarts = -1; /* no restart at all */
 
     return process_fork_with(n, &options);
 }

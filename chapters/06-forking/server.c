@@ -319,8 +319,9 @@ static void worker_finish(const struct config *c)
 /* --reuseport: a socket of this worker's own on the shared port, with
  * SO_REUSEPORT; the kernel spreads connections between such sockets by a
  * hash of the client's address, so no two workers race for one.
- * listening is 0 for the parent's socket, which only holds the port: a bound socket
- * that does not listen is in no accept group. -1 with errno. */
+ * listening is 0 for the parent's socket, which only holds the port: a
+ * bound socket that does not listen is in no accept group. -1 with
+ * errno. */
 static int bind_reuseport(const char *host, int port, int listening)
 {
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM,

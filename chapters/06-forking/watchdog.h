@@ -4,7 +4,7 @@
  * mode's slow_callback_duration.
  *
  *     struct watchdog *w = watchdog_new(loop, 0.1);   // from the loop's thread
- *     ioloop_start(loop);      // a handler that computes for 0.3 s is logged once
+ *     ioloop_start(loop);   // a handler computing for 0.3 s: logged once
  *     watchdog_free(w);
  *
  * How it knows: a timer on the loop beats every threshold/4, and a thread
