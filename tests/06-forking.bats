@@ -340,10 +340,15 @@ accept_run() {
 
 @test "ch06 accept: one shared socket, 4 workers, 3 x 400 connections: some wake-ups find nothing (EAGAIN)" {
     # The herd is mostly hidden: epoll checks the listener again before it
-    # reports it, so most losers sleep on inside epoll_wait. The ones that
-    # lose the race after it are counted as wasted; 1200 connections make
-    # at least one.
-    ROUNDS=3 accept_run
+    # reports it, so most losers sleep on inside epoll_wait (their wake-ups
+    # show as context switches). The ones that lose the race after it are
+    # counted as wasted: 1200 connections usually make dozens, but not
+    # always one, so a run that shows none is tried again, twice.
+    local try
+    for try in 1 2 3; do
+        ROUNDS=3 accept_run
+        [ "$WASTED" -gt 0 ] && break
+    done
     [ "$WASTED" -gt 0 ]
     [ "$(stats_sum eagain)" -gt 0 ]
 }
