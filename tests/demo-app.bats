@@ -23,6 +23,12 @@ esac
 case "${CH}" in
 05) OVERLAPS=yes KEEP_ALIVE=yes READS_BODIES=yes ;;
 esac
+# Chapter 6's server is chapter 5's routes in one process by default
+# (--procs 1, --threads 0), so /cpu still stalls it; under --procs 2 it
+# does not, and /pid names one of the workers (tests/06-forking.bats).
+case "${CH}" in
+06) OVERLAPS=yes KEEP_ALIVE=yes READS_BODIES=yes CPU_STALLS=yes ;;
+esac
 
 # From chapter 3 on, DEMO_BACKEND picks the IOLoop's poller.
 BACKEND="${DEMO_BACKEND:-default}"

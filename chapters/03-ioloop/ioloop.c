@@ -53,6 +53,10 @@ struct ioloop {
     /* The batch being dispatched, so remove_handler can drop stale events. */
     struct poller_event events[IOLOOP_MAX_EVENTS];
     int nevents, dispatching_at;
+
+    struct ioloop_stats stats;   /* only the loop's thread writes it */
+    double started;              /* the first poll's time */
+    double poll_began;           /* the current poll's */
 };
 
 static const struct poller_backend *ioloop_find_backend(const char *name)
@@ -400,7 +404,7 @@ static void ioloop_run_before_poll(struct ioloop *loop)
 
 /* How long poll() may sleep: 0 if callbacks or hooks wait, until the next timeout
  * (rounded up, so we never wake a hair early and spin), or for ever. */
-static int ioloop_poll_timeout(struct ioloop *loop)
+static int ioloop_wait_ms(struct ioloop *loop)
 {
     double deadline, ms;
     size_t pending;
@@ -417,10 +421,25 @@ static int ioloop_poll_timeout(struct ioloop *loop)
     return ms <= 0 ? 0 : ms > 3600e3 ? 3600000 : (int)ms + 1;
 }
 
+/* The wait's length, computed just before poll(): the moment the wait
+ * begins, for ioloop_get_stats. Two clock reads per turn (a vDSO call,
+ * tens of nanoseconds) are cheap beside the poll() they bracket. */
+static int ioloop_poll_timeout(struct ioloop *loop)
+{
+    int timeout = ioloop_wait_ms(loop);
+
+    loop->poll_began = clock_now();
+    if (loop->started == 0)
+        loop->started = loop->poll_began;
+    return timeout;
+}
+
 /* Call each ready descriptor's handler with the events it asked for.
  * remove_handler() may clear later entries of this batch as we go. */
 static void ioloop_dispatch(struct ioloop *loop)
 {
+    loop->stats.poll_seconds += clock_now() - loop->poll_began; /* poll ended */
+    loop->stats.turns++;
     for (int i = 0; i < loop->nevents; i++) {
         struct poller_event *ev = &loop->events[i];
         struct handler *h;
@@ -434,6 +453,12 @@ static void ioloop_dispatch(struct ioloop *loop)
             ioloop_report(h->fn(loop, ev->fd, events, h->arg), "handler", ev->fd);
     }
     loop->nevents = 0;
+}
+
+void ioloop_get_stats(const struct ioloop *loop, struct ioloop_stats *out)
+{
+    *out = loop->stats;
+    out->seconds = loop->started > 0 ? clock_now() - loop->started : 0;
 }
 
 /* One turn after another until ioloop_stop():

@@ -140,6 +140,18 @@ void ioloop_stop(struct ioloop *loop);
  * and from a signal handler. */
 void ioloop_wake(struct ioloop *loop);
 
+/* Where the loop's time went: for chapter 6's /stats, whose busy fraction
+ * is 1 - poll_seconds / seconds (the share spent running callbacks and
+ * handlers rather than waiting). Tornado has no such counter. */
+struct ioloop_stats {
+    double seconds;      /* since the first ioloop_start() */
+    double poll_seconds; /* of which waiting in poll() */
+    unsigned long turns; /* polls so far */
+};
+
+/* Fill out with loop's figures. From the loop's thread. */
+void ioloop_get_stats(const struct ioloop *loop, struct ioloop_stats *out);
+
 /* The loop's clock: monotonic seconds, as Tornado's IOLoop.time(). */
 double ioloop_time(const struct ioloop *loop);
 

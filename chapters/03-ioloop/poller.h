@@ -22,6 +22,12 @@ enum {
     IOLOOP_READ = 0x001,
     IOLOOP_WRITE = 0x004,
     IOLOOP_ERROR = 0x008, /* error or hang-up: reported whatever the interest */
+    /* With READ, when adding a descriptor: of the loops (processes) that
+     * watch one listening socket, wake only one per connection
+     * (EPOLLEXCLUSIVE, Linux 4.5). The epoll backend passes it on, select
+     * ignores it. It cannot be modified later: a modify of such a
+     * descriptor fails with EINVAL. Chapter 6's --exclusive. */
+    IOLOOP_EXCLUSIVE = 1 << 28,
 };
 
 struct poller; /* a backend's private state */

@@ -44,6 +44,10 @@ static int epoll_ctl_events(struct poller *p, int op, int fd, int events)
     return epoll_ctl(p->epfd, op, fd, &ev);
 }
 
+/* The interest bits are epoll's own, so they pass straight through. */
+_Static_assert((unsigned)IOLOOP_EXCLUSIVE == (unsigned)EPOLLEXCLUSIVE,
+               "IOLOOP_EXCLUSIVE is EPOLLEXCLUSIVE");
+
 static int epoll_add(struct poller *p, int fd, int events)
 {
     return epoll_ctl_events(p, EPOLL_CTL_ADD, fd, events);

@@ -38,6 +38,8 @@ struct tcpserver {
     double next_log;        /* the earliest time for the next burst's line */
     int accepting;          /* inside the accept loop: free() must wait */
     int freed;              /* tcpserver_free was called from handle_stream */
+    int exclusive;          /* add sockets with IOLOOP_EXCLUSIVE */
+    struct tcpserver_stats stats;
 };
 
 /* ---- bind_sockets ---- */
@@ -277,6 +279,7 @@ static void hand_over(struct tcpserver *srv, int client,
     char peer[NI_MAXHOST + NI_MAXSERV + 2];
     struct iostream *stream = iostream_new(srv->loop, client);
 
+    srv->stats.accepted++;
     if (!stream) { /* iostream_new closed client */
         log_warn("cannot wrap a new connection: %s", strerror(errno));
         return;
@@ -320,12 +323,22 @@ static int accept_batch(struct tcpserver *srv, int fd)
 static int on_accept(struct ioloop *loop, int fd, int events, void *arg)
 {
     struct tcpserver *srv = arg;
+    unsigned long before = srv->stats.accepted;
     int rc;
 
     (void)loop, (void)events;
+    srv->stats.wakeups++;
     srv->accepting = 1;
+    errno = 0;
     rc = accept_batch(srv, fd);
     srv->accepting = 0;
+    /* A batch that ends at an empty queue returns 0 with accept()'s
+     * EAGAIN in errno. (One that stopped at its bound may leave an EAGAIN
+     * of handle_stream's there: at most one too many per 128 accepts.) */
+    if (!srv->freed && rc == 0 && errno == EAGAIN)
+        srv->stats.eagain++;
+    if (!srv->freed && srv->stats.accepted == before)
+        srv->stats.wasted++;
     if (srv->freed) /* handle_stream freed the server: finish the job */
         free(srv);
     return rc;
@@ -384,8 +397,10 @@ int tcpserver_add_sockets(struct tcpserver *srv, const int *fds, int n)
         /* A blocking listener would hang in accept() when a sibling
          * process takes the client first (chapter 6): make sure. */
         if (net_set_nonblocking(fds[i]) < 0 ||
-            ioloop_add_handler(srv->loop, fds[i], IOLOOP_READ, on_accept,
-                               srv) < 0)
+            ioloop_add_handler(srv->loop, fds[i],
+                               IOLOOP_READ |
+                                   (srv->exclusive ? IOLOOP_EXCLUSIVE : 0),
+                               on_accept, srv) < 0)
             goto fail;
         srv->fds[srv->nfds + i] = fds[i];
     }
@@ -427,4 +442,15 @@ int tcpserver_listen(struct tcpserver *srv, const char *host, int port)
 int tcpserver_port(const struct tcpserver *srv)
 {
     return srv->nfds > 0 ? net_local_port(srv->fds[0]) : -1;
+}
+
+void tcpserver_get_stats(const struct tcpserver *srv,
+                         struct tcpserver_stats *out)
+{
+    *out = srv->stats;
+}
+
+void tcpserver_set_exclusive(struct tcpserver *srv, int on)
+{
+    srv->exclusive = on;
 }

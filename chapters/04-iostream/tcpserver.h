@@ -55,4 +55,24 @@ int tcpserver_listen(struct tcpserver *srv, const char *host, int port);
 /* The port of the first listening socket (the answer to port 0), or -1. */
 int tcpserver_port(const struct tcpserver *srv);
 
+/* Chapter 6's accept counters: the cost of several processes watching one
+ * socket. A wake-up is one call of the accept handler; a wasted one
+ * accepted nothing (a sibling took the client first). */
+struct tcpserver_stats {
+    unsigned long wakeups;  /* the listeners were reported readable */
+    unsigned long wasted;   /* ...and not one accept() succeeded */
+    unsigned long accepted; /* connections accepted */
+    unsigned long eagain;   /* accept() calls that found the queue empty */
+};
+
+void tcpserver_get_stats(const struct tcpserver *srv,
+                         struct tcpserver_stats *out);
+
+/* Watch the sockets added from now on with IOLOOP_EXCLUSIVE: of the
+ * processes sharing one, the kernel wakes one per connection. A pause
+ * for lack of descriptors then cannot switch them off (EPOLL_CTL_MOD is
+ * refused), so they go on being reported meanwhile. Chapter 6's
+ * --exclusive. */
+void tcpserver_set_exclusive(struct tcpserver *srv, int on);
+
 #endif

@@ -82,7 +82,9 @@ $(BUILD)/tests/unit/gen_web_test.o: CPPFLAGS += -Ichapters/05-coroutines \
                                                 -Ichapters/04-iostream \
                                                 -Ichapters/03-ioloop
 
-# The chapter's demo server: the demo app, every route a coroutine handler.
+# The chapter's demo server: the demo app, every route a coroutine handler
+# (demo_handlers.c: the routes, which chapter 6's server links too).
+CH05_OBJ += $(CH05)/demo_handlers.o
 $(CH05)/server: $(CH05)/server.o $(CH05_OBJ) $(CH04_OBJ) $(CH03_OBJ) \
                 $(COMMON_OBJ)
 	$(LINK)

@@ -1016,7 +1016,42 @@ static void running_inside_start(void)
     ioloop_free(loop);
 }
 
+/* ioloop_get_stats (chapter 6's /stats): a loop that only waits spends
+ * its time in poll; a callback that holds it for 50 ms is time outside. */
+static int hold_50ms(struct ioloop *loop, void *arg)
+{
+    double end = ioloop_time(loop) + 0.05;
+
+    (void)arg;
+    while (ioloop_time(loop) < end)
+        ;
+    return 0;
+}
+
+static void stats_split_poll_and_work(void)
+{
+    struct ioloop *loop = ioloop_new(NULL);
+    struct ioloop_stats ls;
+
+    ioloop_get_stats(loop, &ls);
+    CHECK(ls.seconds == 0 && ls.poll_seconds == 0 && ls.turns == 0);
+    ioloop_call_later(loop, 0.1, record_running, &(int){0});
+    ioloop_start(loop);
+    ioloop_get_stats(loop, &ls);
+    CHECK(ls.turns >= 1);
+    CHECK(ls.poll_seconds >= 0.08 && ls.poll_seconds <= ls.seconds);
+    double idle = ls.poll_seconds, busy = ls.seconds - ls.poll_seconds;
+    ioloop_add_callback(loop, hold_50ms, NULL);
+    ioloop_call_later(loop, 0.01, record_running, &(int){0});
+    ioloop_start(loop);
+    ioloop_get_stats(loop, &ls);
+    CHECK(ls.seconds - ls.poll_seconds - busy >= 0.045);
+    CHECK(ls.poll_seconds >= idle);
+    ioloop_free(loop);
+}
+
 static const struct check_case cases[] = {
+    {"stats_split_poll_and_work", stats_split_poll_and_work},
     CASES(timers_in_order),
     CASES(remove_timeout),
     CASES(timeout_removed_by_earlier),

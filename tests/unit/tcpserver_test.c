@@ -753,10 +753,49 @@ static void test_free_from_handler(void)
     CHECK_EQ(count_fds(NULL), before);
 }
 
+/* tcpserver_get_stats (chapter 6's /stats) counts wake-ups and accepts;
+ * with tcpserver_set_exclusive (EPOLLEXCLUSIVE) the server still
+ * accepts. One process: no wake-up is wasted. */
+static void stats_count(int exclusive)
+{
+    struct ioloop *loop;
+    struct tcpserver *srv;
+    struct tcpserver_stats st;
+    int c[3];
+
+    reset();
+    loop = new_loop("epoll");
+    srv = tcpserver_new(loop, on_stream, loop);
+    tcpserver_set_exclusive(srv, exclusive);
+    CHECK_EQ(tcpserver_listen(srv, "127.0.0.1", 0), 0);
+    tcpserver_get_stats(srv, &st);
+    CHECK(st.wakeups == 0 && st.accepted == 0);
+    for (int i = 0; i < 3; i++) {
+        c[i] = client_socket();
+        CHECK_EQ(connect_v4(c[i], tcpserver_port(srv)), 0);
+    }
+    run_until_handed(loop, 3, 3.0);
+    tcpserver_get_stats(srv, &st);
+    CHECK_EQ(st.accepted, 3);
+    CHECK(st.wakeups >= 1 && st.wakeups <= 3);
+    CHECK_EQ(st.wasted, 0);
+    CHECK_EQ(st.eagain, st.wakeups); /* each batch ends at an empty queue */
+    free_streams();
+    for (int i = 0; i < 3; i++)
+        close(c[i]);
+    tcpserver_free(srv);
+    ioloop_free(loop);
+}
+
+static void test_stats(void) { stats_count(0); }
+static void test_stats_exclusive(void) { stats_count(1); }
+
 int main(int argc, char **argv)
 {
     static const struct check_case cases[] = {
         {"listen_epoll", test_listen_epoll},
+        {"stats", test_stats},
+        {"stats_exclusive", test_stats_exclusive},
         {"listen_select", test_listen_select},
         {"accept_300_epoll", test_300_epoll},
         {"accept_300_select", test_300_select},
