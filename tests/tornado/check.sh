@@ -12,6 +12,9 @@
 # tornado (Debian's python3-tornado not installed); it prints one line
 # "skipped: python3-tornado not installed".
 #
+# expected/fork/ is chapter 6's (fork_demo.py, which tests/06-modules.bats
+# regenerates and compares itself): left out here, and kept by --update.
+#
 # Always /usr/bin/python3: another python3 on PATH may lack Tornado.
 # (TORNADO_PYTHON=/bin/false shows the skip path.)
 set -u
@@ -56,9 +59,9 @@ generate() {
 }
 
 if [ "$UPDATE" = 1 ]; then
-    rm -rf expected
+    find expected -mindepth 1 -maxdepth 1 ! -name fork -exec rm -rf {} +
     generate expected
-    echo "updated: $(find expected -name '*.txt' | wc -l) traces in tests/tornado/expected"
+    echo "updated: $(find expected -path expected/fork -prune -o -name '*.txt' -print | wc -l) traces in tests/tornado/expected"
     exit 0
 fi
 
@@ -68,12 +71,12 @@ status=0
 for run in $(seq "$RUNS"); do
     rm -rf "$tmp/out"
     generate "$tmp/out"
-    if ! diff -ru expected "$tmp/out"; then
+    if ! diff -ru -x fork expected "$tmp/out"; then
         echo "FAILED: run $run of $RUNS: Tornado's traces differ from tests/tornado/expected"
         status=1
     fi
 done
 if [ $status = 0 ]; then
-    echo "ok: $(find expected -name '*.txt' | wc -l) traces identical to tests/tornado/expected ($RUNS run(s), tornado $("$PY" -c 'import tornado; print(tornado.version)'))"
+    echo "ok: $(find expected -path expected/fork -prune -o -name '*.txt' -print | wc -l) traces identical to tests/tornado/expected ($RUNS run(s), tornado $("$PY" -c 'import tornado; print(tornado.version)'))"
 fi
 exit $status
