@@ -33,13 +33,13 @@ struct retry_call {
  * again, it orders twice. Method names are case-sensitive. */
 static int retry_idempotent(const char *method)
 {
-    static const char *const safe[] = {"GET", "HEAD", "PUT", "DELETE",
-                                       "OPTIONS", NULL};
+    static const char *const idempotent[] = {
+        "GET", "HEAD", "PUT", "DELETE", "OPTIONS", NULL};
 
     if (!method)
         return 1; /* httpclient's default, GET */
-    for (int i = 0; safe[i]; i++)
-        if (strcmp(method, safe[i]) == 0)
+    for (int i = 0; idempotent[i]; i++)
+        if (strcmp(method, idempotent[i]) == 0)
             return 1;
     return 0;
 }
@@ -132,8 +132,8 @@ static int retry_run(void *arg, void **result)
         future_unref(f);
         if (err)
             return err; /* EINVAL, ENOMEM, ECANCELED: not the server's */
-        if (attempt >= c.policy.max_attempts || !retry_idempotent(c.req->method) ||
-            !retry_retryable(r)) {
+        if (attempt >= c.policy.max_attempts ||
+            !retry_idempotent(c.req->method) || !retry_retryable(r)) {
             *result = r;
             return 0;
         }

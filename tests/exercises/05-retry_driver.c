@@ -89,10 +89,14 @@ static void scripted(struct web_handler *h)
     web_printf(h, "attempt %d\n", s->attempts);
 }
 
-static const struct web_handler_class script_class = {
-    .name = "ScriptHandler", .get = scripted, .post = scripted,
-    .put = scripted, .delete_ = scripted, .patch = scripted,
-    .head = scripted, .options = scripted};
+static const struct web_handler_class script_class = {.name = "ScriptHandler",
+                                                      .get = scripted,
+                                                      .post = scripted,
+                                                      .put = scripted,
+                                                      .delete_ = scripted,
+                                                      .patch = scripted,
+                                                      .head = scripted,
+                                                      .options = scripted};
 
 static const struct web_route routes[] = {
     {"/s/([a-z0-9_]+)", &script_class, NULL}, {0}};
@@ -181,9 +185,8 @@ static const char *url_of(const struct script *s)
 }
 
 /* Fetch s's route with method and policy; the response (or NULL). */
-static struct httpclient_response *fetch_script(const char *method,
-                                                struct script *s,
-                                                struct retry_policy policy)
+static struct httpclient_response *
+fetch_script(const char *method, struct script *s, struct retry_policy policy)
 {
     struct run r = {.method = method, .url = url_of(s), .policy = policy};
 
@@ -210,7 +213,9 @@ static const struct retry_policy quick = {
 
 static void test_get_retried(void)
 {
-    struct script s = {.name = "flaky", .answers = {{503, NULL}, {503, NULL}, {200, NULL}}, .n = 3};
+    struct script s = {.name = "flaky",
+                       .answers = {{503, NULL}, {503, NULL}, {200, NULL}},
+                       .n = 3};
 
     setup();
     struct httpclient_response *r = fetch_script("GET", &s, quick);
@@ -225,8 +230,10 @@ static void test_get_retried(void)
 
 static void test_post_not_retried(void)
 {
-    struct script s = {.name = "busy", .answers = {{503, NULL}, {200, NULL}}, .n = 2};
-    struct script p = {.name = "patch", .answers = {{502, NULL}, {200, NULL}}, .n = 2};
+    struct script s = {
+        .name = "busy", .answers = {{503, NULL}, {200, NULL}}, .n = 2};
+    struct script p = {
+        .name = "patch", .answers = {{502, NULL}, {200, NULL}}, .n = 2};
 
     setup();
     struct httpclient_response *r = fetch_script("POST", &s, quick);
@@ -250,7 +257,9 @@ static void test_idempotent_methods(void)
 
     setup();
     for (int i = 0; methods[i]; i++) {
-        struct script s = {.name = "gateway", .answers = {{502, NULL}, {504, NULL}, {200, NULL}}, .n = 3};
+        struct script s = {.name = "gateway",
+                           .answers = {{502, NULL}, {504, NULL}, {200, NULL}},
+                           .n = 3};
         struct httpclient_response *r = fetch_script(methods[i], &s, quick);
         CHECK(r && r->code == 200);
         CHECK_EQ(s.attempts, 3);
@@ -289,7 +298,9 @@ static void test_not_retryable(void)
     setup();
     for (int i = 0; codes[i]; i++) {
         /* 429 without a Retry-After: the server did not say when. */
-        struct script s = {.name = "final", .answers = {{codes[i], NULL}, {200, NULL}}, .n = 2};
+        struct script s = {.name = "final",
+                           .answers = {{codes[i], NULL}, {200, NULL}},
+                           .n = 2};
         struct httpclient_response *r = fetch_script("GET", &s, quick);
         CHECK(r && r->code == codes[i]);
         CHECK_EQ(s.attempts, 1);
@@ -300,10 +311,12 @@ static void test_not_retryable(void)
 
 static void test_retry_after(void)
 {
-    struct script s = {.name = "later", .answers = {{503, "1"}, {200, NULL}}, .n = 2};
-    struct script t = {.name = "slow", .answers = {{429, "0"}, {200, NULL}}, .n = 2};
-    struct retry_policy p = {.max_attempts = 3, .base_delay = 0.01,
-                             .max_delay = 10.0};
+    struct script s = {
+        .name = "later", .answers = {{503, "1"}, {200, NULL}}, .n = 2};
+    struct script t = {
+        .name = "slow", .answers = {{429, "0"}, {200, NULL}}, .n = 2};
+    struct retry_policy p = {
+        .max_attempts = 3, .base_delay = 0.01, .max_delay = 10.0};
 
     setup();
     struct httpclient_response *r = fetch_script("GET", &s, p);
@@ -311,8 +324,10 @@ static void test_retry_after(void)
     CHECK_EQ(s.attempts, 2);
     if (s.attempts == 2) {
         double gap = s.at[1] - s.at[0];
-        fprintf(stderr, "Retry-After: 1, and the next attempt came %.3f s "
-                        "later\n", gap);
+        fprintf(stderr,
+                "Retry-After: 1, and the next attempt came %.3f s "
+                "later\n",
+                gap);
         CHECK(gap >= 0.9 && gap < 2.5);
     }
     httpclient_response_free(r);
@@ -326,9 +341,10 @@ static void test_retry_after(void)
 
 static void test_retry_after_capped(void)
 {
-    struct script s = {.name = "hour", .answers = {{503, "3600"}, {200, NULL}}, .n = 2};
-    struct retry_policy p = {.max_attempts = 2, .base_delay = 0.01,
-                             .max_delay = 0.3};
+    struct script s = {
+        .name = "hour", .answers = {{503, "3600"}, {200, NULL}}, .n = 2};
+    struct retry_policy p = {
+        .max_attempts = 2, .base_delay = 0.01, .max_delay = 0.3};
 
     setup();
     struct httpclient_response *r = fetch_script("GET", &s, p);
@@ -336,8 +352,10 @@ static void test_retry_after_capped(void)
     CHECK_EQ(s.attempts, 2);
     if (s.attempts == 2) {
         double gap = s.at[1] - s.at[0];
-        fprintf(stderr, "Retry-After: 3600, max_delay 0.3: the next attempt "
-                        "came %.3f s later\n", gap);
+        fprintf(stderr,
+                "Retry-After: 3600, max_delay 0.3: the next attempt "
+                "came %.3f s later\n",
+                gap);
         CHECK(gap >= 0.25 && gap < 1.5);
     }
     httpclient_response_free(r);
@@ -348,8 +366,8 @@ static void test_retry_after_capped(void)
 static void test_backoff_grows(void)
 {
     struct script s = {.name = "grow", .answers = {{503, NULL}}, .n = 1};
-    struct retry_policy p = {.max_attempts = 4, .base_delay = 0.1,
-                             .max_delay = 10.0};
+    struct retry_policy p = {
+        .max_attempts = 4, .base_delay = 0.1, .max_delay = 10.0};
     static const double low[] = {0.045, 0.09, 0.18}, high[] = {0.6, 0.7, 0.9};
 
     setup();
@@ -392,18 +410,26 @@ static int herd_body(void *arg, void **result)
 
 static void test_jitter(void)
 {
-    struct script s = {.name = "herd", .answers = {{503, NULL}, {503, NULL}, {503, NULL},
-                                {503, NULL}, {503, NULL}, {503, NULL},
-                                {503, NULL}, {503, NULL}}, .n = 8};
+    struct script s = {.name = "herd",
+                       .answers = {{503, NULL},
+                                   {503, NULL},
+                                   {503, NULL},
+                                   {503, NULL},
+                                   {503, NULL},
+                                   {503, NULL},
+                                   {503, NULL},
+                                   {503, NULL}},
+                       .n = 8};
     struct herd h = {0};
 
     setup();
     scripts[0] = &s;
     for (int i = 0; i < 8; i++)
-        h.runs[i] = (struct run){
-            .method = "GET", .url = url_of(&s),
-            .policy = {.max_attempts = 2, .base_delay = 0.6,
-                       .max_delay = 10.0}};
+        h.runs[i] = (struct run){.method = "GET",
+                                 .url = url_of(&s),
+                                 .policy = {.max_attempts = 2,
+                                            .base_delay = 0.6,
+                                            .max_delay = 10.0}};
     CHECK_EQ(gen_run_sync(loop, herd_body, &h, 20, NULL), 0);
     CHECK_EQ(h.done, 8);
     CHECK_EQ(s.attempts, 16);
@@ -413,8 +439,10 @@ static void test_jitter(void)
             lo = s.at[i] < lo ? s.at[i] : lo;
             hi = s.at[i] > hi ? s.at[i] : hi;
         }
-        fprintf(stderr, "the 8 second attempts came within %.3f s of each "
-                        "other\n", hi - lo);
+        fprintf(stderr,
+                "the 8 second attempts came within %.3f s of each "
+                "other\n",
+                hi - lo);
         CHECK(hi - lo > 0.03);
         CHECK(s.at[8] - s.at[7] >= 0.25);
     }
@@ -425,8 +453,8 @@ static void test_jitter(void)
 
 static void test_refused_599(void)
 {
-    struct run r = {.method = "GET", .url = "http://127.0.0.1:1/",
-                    .policy = quick};
+    struct run r = {
+        .method = "GET", .url = "http://127.0.0.1:1/", .policy = quick};
 
     setup();
     CHECK_EQ(gen_run_sync(loop, run_body, &r, 20, NULL), 0);
@@ -442,7 +470,9 @@ static void test_refused_599(void)
 
 static void test_responses_freed(void)
 {
-    struct script s = {.name = "freed", .answers = {{503, NULL}, {502, NULL}, {200, NULL}}, .n = 3};
+    struct script s = {.name = "freed",
+                       .answers = {{503, NULL}, {502, NULL}, {200, NULL}},
+                       .n = 3};
 
     setup();
     responses_freed = 0;
@@ -465,8 +495,8 @@ static int cancel_body(void *arg, void **result)
 {
     struct cancel_run *c = arg;
     struct httpclient_request req = HTTPCLIENT_REQUEST_INIT;
-    struct retry_policy p = {.max_attempts = 3, .base_delay = 4.0,
-                             .max_delay = 10.0};
+    struct retry_policy p = {
+        .max_attempts = 3, .base_delay = 4.0, .max_delay = 10.0};
     struct httpclient_response *resp = NULL;
     struct future *f;
 
@@ -517,4 +547,7 @@ static const struct check_case cases[] = {
     {"cancel", test_cancel},
     {0}};
 
-int main(int argc, char **argv) { return check_main(argc, argv, cases); }
+int main(int argc, char **argv)
+{
+    return check_main(argc, argv, cases);
+}
