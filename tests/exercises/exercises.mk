@@ -50,6 +50,14 @@ EX_LDLIBS_05-with-timeout := -Wl,--wrap=ioloop_add_timeout \
                              -Wl,--wrap=ioloop_remove_timeout
 EX_OBJS_05-semaphore := $(EX05_CORE) $(CH03_OBJ)
 EX_INC_05-semaphore := chapters/05-coroutines chapters/03-ioloop
+# A fetch with retries, on the chapter's whole HTTP client; the driver
+# serves its scripted answers with chapter 4's web framework on the same
+# loop, and counts httpclient_response_free() calls (every response but
+# the last is freed by retry_fetch).
+EX_OBJS_05-retry := $(CH05_OBJ) $(CH04_OBJ) $(CH03_OBJ)
+EX_INC_05-retry := chapters/05-coroutines chapters/04-iostream \
+                   chapters/03-ioloop
+EX_LDLIBS_05-retry := -Wl,--wrap=httpclient_response_free
 # The reader's switch is the whole exercise: no chapter object is linked.
 EX_OBJS_05-fast-switch :=
 EX_INC_05-fast-switch := chapters/05-coroutines
