@@ -14,6 +14,7 @@
 #include "httpclient.h"
 #include "httpserver.h"
 #include "ioloop.h"
+#include "loop_harness.h"
 #include "retry.h"
 #include "web.h"
 
@@ -59,7 +60,6 @@ struct script {
 };
 
 static struct script *scripts[4];
-static struct ioloop *loop;
 
 static struct script *script_find(const char *name)
 {
@@ -108,11 +108,12 @@ static struct httpserver *srv;
 static struct httpclient *client;
 static int port;
 
-static void setup(void)
+/* loop_harness.h's loop, with the scripted server and a client on it. */
+static void setup_server(void)
 {
+    setup();
     alarm(30);
     log_setup("05-retry");
-    loop = ioloop_new(NULL);
     CHECK(loop != NULL);
     app = web_application_new(loop, routes);
     srv = httpserver_new(loop, NULL, web_application_handle, app);
@@ -123,27 +124,14 @@ static void setup(void)
     memset(scripts, 0, sizeof scripts);
 }
 
-static int stop_cb(struct ioloop *l, void *arg)
-{
-    (void)arg;
-    ioloop_stop(l);
-    return 0;
-}
-
-static void one_turn(void)
-{
-    ioloop_add_callback(loop, stop_cb, NULL);
-    ioloop_start(loop);
-}
-
-static void teardown(void)
+static void teardown_server(void)
 {
     httpclient_free(client);
     one_turn();
     httpserver_free(srv);
     one_turn();
     web_application_free(app);
-    ioloop_free(loop);
+    teardown();
 }
 
 /* One retry_fetch, waited for in a coroutine. */
@@ -217,7 +205,7 @@ static void test_get_retried(void)
                        .answers = {{503, NULL}, {503, NULL}, {200, NULL}},
                        .n = 3};
 
-    setup();
+    setup_server();
     struct httpclient_response *r = fetch_script("GET", &s, quick);
     CHECK(r && r->code == 200);
     CHECK_EQ(s.attempts, 3);
@@ -225,7 +213,7 @@ static void test_get_retried(void)
     if (r && r->code != 200)
         fprintf(stderr, "a GET answered 503, 503, 200 should end 200\n");
     httpclient_response_free(r);
-    teardown();
+    teardown_server();
 }
 
 static void test_post_not_retried(void)
@@ -235,7 +223,7 @@ static void test_post_not_retried(void)
     struct script p = {
         .name = "patch", .answers = {{502, NULL}, {200, NULL}}, .n = 2};
 
-    setup();
+    setup_server();
     struct httpclient_response *r = fetch_script("POST", &s, quick);
     CHECK(r && r->code == 503);
     CHECK_EQ(s.attempts, 1);
@@ -247,7 +235,7 @@ static void test_post_not_retried(void)
     CHECK(r && r->code == 502);
     CHECK_EQ(p.attempts, 1);
     httpclient_response_free(r);
-    teardown();
+    teardown_server();
 }
 
 static void test_idempotent_methods(void)
@@ -255,7 +243,7 @@ static void test_idempotent_methods(void)
     static const char *const methods[] = {"PUT", "DELETE", "HEAD", "OPTIONS",
                                           NULL};
 
-    setup();
+    setup_server();
     for (int i = 0; methods[i]; i++) {
         struct script s = {.name = "gateway",
                            .answers = {{502, NULL}, {504, NULL}, {200, NULL}},
@@ -265,7 +253,7 @@ static void test_idempotent_methods(void)
         CHECK_EQ(s.attempts, 3);
         httpclient_response_free(r);
     }
-    teardown();
+    teardown_server();
 }
 
 static void test_max_attempts(void)
@@ -274,7 +262,7 @@ static void test_max_attempts(void)
     struct script one = {.name = "once", .answers = {{503, NULL}}, .n = 1};
     struct retry_policy p = quick;
 
-    setup();
+    setup_server();
     p.max_attempts = 4;
     struct httpclient_response *r = fetch_script("GET", &s, p);
     CHECK(r && r->code == 503);
@@ -288,14 +276,14 @@ static void test_max_attempts(void)
     CHECK(r && r->code == 503);
     CHECK_EQ(one.attempts, 1);
     httpclient_response_free(r);
-    teardown();
+    teardown_server();
 }
 
 static void test_not_retryable(void)
 {
     static const int codes[] = {200, 404, 500, 429, 0};
 
-    setup();
+    setup_server();
     for (int i = 0; codes[i]; i++) {
         /* 429 without a Retry-After: the server did not say when. */
         struct script s = {.name = "final",
@@ -306,7 +294,7 @@ static void test_not_retryable(void)
         CHECK_EQ(s.attempts, 1);
         httpclient_response_free(r);
     }
-    teardown();
+    teardown_server();
 }
 
 static void test_retry_after(void)
@@ -318,7 +306,7 @@ static void test_retry_after(void)
     struct retry_policy p = {
         .max_attempts = 3, .base_delay = 0.01, .max_delay = 10.0};
 
-    setup();
+    setup_server();
     struct httpclient_response *r = fetch_script("GET", &s, p);
     CHECK(r && r->code == 200);
     CHECK_EQ(s.attempts, 2);
@@ -336,7 +324,7 @@ static void test_retry_after(void)
     CHECK(r && r->code == 200);
     CHECK_EQ(t.attempts, 2);
     httpclient_response_free(r);
-    teardown();
+    teardown_server();
 }
 
 static void test_retry_after_capped(void)
@@ -346,7 +334,7 @@ static void test_retry_after_capped(void)
     struct retry_policy p = {
         .max_attempts = 2, .base_delay = 0.01, .max_delay = 0.3};
 
-    setup();
+    setup_server();
     struct httpclient_response *r = fetch_script("GET", &s, p);
     CHECK(r && r->code == 200);
     CHECK_EQ(s.attempts, 2);
@@ -359,7 +347,7 @@ static void test_retry_after_capped(void)
         CHECK(gap >= 0.25 && gap < 1.5);
     }
     httpclient_response_free(r);
-    teardown();
+    teardown_server();
 }
 
 /* base 0.1: the waits are in [0.05, 0.1], [0.1, 0.2], [0.2, 0.4]. */
@@ -370,7 +358,7 @@ static void test_backoff_grows(void)
         .max_attempts = 4, .base_delay = 0.1, .max_delay = 10.0};
     static const double low[] = {0.045, 0.09, 0.18}, high[] = {0.6, 0.7, 0.9};
 
-    setup();
+    setup_server();
     struct httpclient_response *r = fetch_script("GET", &s, p);
     CHECK_EQ(s.attempts, 4);
     for (int i = 1; i < s.attempts && i < 4; i++) {
@@ -382,7 +370,7 @@ static void test_backoff_grows(void)
     if (s.attempts == 4)
         CHECK(s.at[3] - s.at[2] > s.at[1] - s.at[0]);
     httpclient_response_free(r);
-    teardown();
+    teardown_server();
 }
 
 /* Eight GETs fail together; their second attempts must not all come back
@@ -422,7 +410,7 @@ static void test_jitter(void)
                        .n = 8};
     struct herd h = {0};
 
-    setup();
+    setup_server();
     scripts[0] = &s;
     for (int i = 0; i < 8; i++)
         h.runs[i] = (struct run){.method = "GET",
@@ -448,7 +436,7 @@ static void test_jitter(void)
     }
     for (int i = 0; i < 8; i++)
         httpclient_response_free(h.runs[i].resp);
-    teardown();
+    teardown_server();
 }
 
 static void test_refused_599(void)
@@ -456,7 +444,7 @@ static void test_refused_599(void)
     struct run r = {
         .method = "GET", .url = "http://127.0.0.1:1/", .policy = quick};
 
-    setup();
+    setup_server();
     CHECK_EQ(gen_run_sync(loop, run_body, &r, 20, NULL), 0);
     CHECK_EQ(r.err, 0);
     CHECK(r.resp && r.resp->code == 599);
@@ -465,7 +453,7 @@ static void test_refused_599(void)
             httpclient_stats(client).connections, r.took);
     CHECK(r.took >= 0.07);
     httpclient_response_free(r.resp);
-    teardown();
+    teardown_server();
 }
 
 static void test_responses_freed(void)
@@ -474,7 +462,7 @@ static void test_responses_freed(void)
                        .answers = {{503, NULL}, {502, NULL}, {200, NULL}},
                        .n = 3};
 
-    setup();
+    setup_server();
     responses_freed = 0;
     struct httpclient_response *r = fetch_script("GET", &s, quick);
     CHECK_EQ(s.attempts, 3);
@@ -482,7 +470,7 @@ static void test_responses_freed(void)
     CHECK_EQ(responses_freed, 2);
     httpclient_response_free(r);
     CHECK_EQ(responses_freed, 3);
-    teardown();
+    teardown_server();
 }
 
 /* Cancelled in its wait: ECANCELED, and no more attempts. */
@@ -519,7 +507,7 @@ static void test_cancel(void)
     struct script s = {.name = "cancel", .answers = {{503, NULL}}, .n = 1};
     struct cancel_run c = {.s = &s};
 
-    setup();
+    setup_server();
     scripts[0] = &s;
     responses_freed = 0;
     CHECK_EQ(gen_run_sync(loop, cancel_body, &c, 20, NULL), 0);
@@ -529,7 +517,7 @@ static void test_cancel(void)
     CHECK_EQ(c.err, ECANCELED);
     CHECK_EQ(s.attempts, 1);
     CHECK_EQ(responses_freed, 1); /* the 503, by retry_fetch */
-    teardown();
+    teardown_server();
 }
 
 static const struct check_case cases[] = {

@@ -7,6 +7,7 @@
 #include "gen.h"
 #include "httpclient.h"
 #include "httpclient_url.h"
+#include "loop_harness.h"
 #include "resolver.h"
 #include "test_server.h"
 
@@ -103,40 +104,27 @@ static const struct web_route routes[] = {
 
 /* ---- a loop and a server of those routes, for the unit cases ---- */
 
-static struct ioloop *loop;
 static struct web_application *app;
 static struct httpserver *srv;
 static int port;
 
-static void setup(void)
+/* loop_harness.h's loop, with the routes' server on it. */
+static void setup_server(void)
 {
+    setup();
     alarm(20);
-    loop = ioloop_new(NULL);
     app = web_application_new(loop, routes);
     srv = httpserver_new(loop, NULL, web_application_handle, app);
     CHECK(srv && httpserver_listen(srv, "127.0.0.1", 0) == 0);
     port = httpserver_port(srv);
 }
 
-static int stop_cb(struct ioloop *l, void *arg)
-{
-    (void)arg;
-    ioloop_stop(l);
-    return 0;
-}
-
-static void one_turn(void)
-{
-    ioloop_add_callback(loop, stop_cb, NULL);
-    ioloop_start(loop);
-}
-
-static void teardown(void)
+static void teardown_server(void)
 {
     httpserver_free(srv);
     one_turn();
     web_application_free(app);
-    ioloop_free(loop);
+    teardown();
     resolver_set_lookup(NULL);
 }
 
@@ -270,11 +258,11 @@ static int einval_body(void *arg, void **result)
 
 static void request_einval(void)
 {
-    setup();
+    setup_server();
     struct httpclient *c = httpclient_new(loop, NULL);
     CHECK_EQ(gen_run_sync(loop, einval_body, c, 10, NULL), 0);
     httpclient_free(c);
-    teardown();
+    teardown_server();
 }
 
 /* ---- a slow name ---- */
@@ -342,7 +330,7 @@ static void slow_name_stalls_nothing(void)
 {
     struct timing t = {0};
 
-    setup();
+    setup_server();
     resolver_set_lookup(slow_lookup);
     t.client = httpclient_new(loop, NULL);
     CHECK_EQ(gen_run_sync(loop, slow_body, &t, 10, NULL), 0);
@@ -353,7 +341,7 @@ static void slow_name_stalls_nothing(void)
     CHECK(t.fast_done < 0.5);
     CHECK(t.slow_done >= 0.9 && t.slow_done < 5);
     httpclient_free(t.client);
-    teardown();
+    teardown_server();
 }
 
 /* ---- a connect that never completes ---- */
@@ -394,11 +382,11 @@ static int connect_timeout_body(void *arg, void **result)
 
 static void connect_timeout(void)
 {
-    setup();
+    setup_server();
     struct httpclient *c = httpclient_new(loop, NULL);
     CHECK_EQ(gen_run_sync(loop, connect_timeout_body, c, 10, NULL), 0);
     httpclient_free(c);
-    teardown();
+    teardown_server();
 }
 
 /* ---- a raw server that drops a kept connection ---- */
@@ -493,7 +481,7 @@ static void retry_on_reused_connection(void)
 {
     struct retry_case rc = {0};
 
-    setup();
+    setup_server();
     run_retry_case(&rc);
     CHECK_EQ(rc.codes[0], 200);
     CHECK_EQ(rc.codes[1], 200);
@@ -501,7 +489,7 @@ static void retry_on_reused_connection(void)
     CHECK_EQ(rc.stats.reused, 1);
     CHECK_EQ(rc.stats.retries, 1);
     CHECK_EQ(rc.stats.requests, 3);
-    teardown();
+    teardown_server();
 }
 
 /* The server closes a connection after answering (no Connection: close):
@@ -511,14 +499,14 @@ static void idle_close_drops_connection(void)
 {
     struct retry_case rc = {.close_after = 1};
 
-    setup();
+    setup_server();
     run_retry_case(&rc);
     CHECK_EQ(rc.codes[0], 200);
     CHECK_EQ(rc.codes[1], 200);
     CHECK_EQ(rc.stats.connections, 2);
     CHECK_EQ(rc.stats.reused, 0);
     CHECK_EQ(rc.stats.retries, 0);
-    teardown();
+    teardown_server();
 }
 
 /* An idle connection is closed after the idle timeout: the next fetch
@@ -545,7 +533,7 @@ static void idle_timeout_closes(void)
     struct httpclient_options o = {.idle_timeout = 0.2};
     struct httpclient_stats st;
 
-    setup();
+    setup_server();
     struct httpclient *c = httpclient_new(loop, &o);
     CHECK_EQ(gen_run_sync(loop, idle_timeout_body, c, 10, NULL), 0);
     st = httpclient_stats(c);
@@ -553,7 +541,7 @@ static void idle_timeout_closes(void)
     CHECK_EQ(st.connections, 2);
     CHECK_EQ(st.reused, 1);
     httpclient_free(c);
-    teardown();
+    teardown_server();
 }
 
 /* ---- freeing with fetches in flight, cancelling ---- */
@@ -565,7 +553,7 @@ static void free_with_fetches_in_flight(void)
     struct httpclient *c;
     int lfd;
 
-    setup();
+    setup_server();
     resolver_set_lookup(slow_lookup);
     lfd = net_listen("127.0.0.1", 0, 16); /* accepts, never answers */
     c = httpclient_new(loop, &o);
@@ -592,7 +580,7 @@ static void free_with_fetches_in_flight(void)
     }
     future_unref(f[3]);
     close(lfd);
-    teardown();
+    teardown_server();
 }
 
 static const struct check_case cases[] = {

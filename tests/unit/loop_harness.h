@@ -1,6 +1,7 @@
-/* loop_harness.h - what chapter 5's unit tests (gen_test.c, queues_test.c,
- * locks_test.c) share: a fresh loop per case, bounded by alarm(), and ways
- * to let it run a little.
+/* loop_harness.h - what the unit tests on chapter 5's futures share
+ * (gen_test.c, queues_test.c, locks_test.c, httpclient_test.c, chapter 6's
+ * executor_test.c, and exercise 05-retry's check): a fresh loop per case,
+ * bounded by alarm(), and ways to let it run a little.
  *
  *     setup();
  *     struct future *f = queue_get(q, after(0.05));
