@@ -199,11 +199,6 @@ void http_request_body_read(struct http_request *req, int status)
         fn(req, status, req->body_arg);
 }
 
-int http_request_body_pending(const struct http_request *req)
-{
-    return req->body_fn != NULL;
-}
-
 /* A small request's head fits in this: a bigger copy is not kept. */
 #define HTTP_REQUEST_KEPT_TEXT 4096
 

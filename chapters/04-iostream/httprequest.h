@@ -97,9 +97,6 @@ void http_request_stream_body(struct http_request *req,
  * call its callback. */
 void http_request_body_read(struct http_request *req, int status);
 
-/* Whether a read waits on the body. */
-int http_request_body_pending(const struct http_request *req);
-
 /* Drop what a finished request holds past a small one's needs (a big
  * head's copy, a body), keeping the rest for the next request. */
 void http_request_trim(struct http_request *req);
